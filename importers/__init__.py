@@ -1,0 +1,1 @@
+"""Reading portfolio workbooks: openpyxl -> typed rows and problems. Never imports Flask."""

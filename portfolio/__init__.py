@@ -1,0 +1,33 @@
+"""Portefølje: the municipality's IT project portfolio as a Flask application."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+
+def _template_folder() -> str:
+    # Source checkout and editable install: ../templates; wheel: packaged copy.
+    here = Path(__file__).parent
+    for candidate in (here / "templates", here.parent / "templates"):
+        if candidate.is_dir():
+            return str(candidate)
+    raise RuntimeError("Portefølje cannot find its templates folder")
+
+
+def create_app(test_config: dict[str, object] | None = None) -> Flask:
+    app = Flask(__name__, template_folder=_template_folder(), instance_relative_config=True)
+
+    from portfolio import config, db, i18n, security, static_assets
+    from portfolio.cli import register_commands
+    from portfolio.views import register_blueprints
+
+    config.load_config(app, test_config)
+    db.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    static_assets.init_app(app)
+    register_blueprints(app)
+    register_commands(app)
+    return app

@@ -1,0 +1,99 @@
+"""The portfolio's vocabulary: canonical enum values and their Danish labels (DOMAIN.md)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+
+
+class Scope(StrEnum):
+    national = "national"
+    municipal = "municipal"
+    department = "department"
+
+
+class Kind(StrEnum):
+    strategic = "strategic"
+    operational = "operational"
+
+
+class Phase(StrEnum):
+    idea = "idea"
+    analysis = "analysis"
+    procurement = "procurement"
+    implementation = "implementation"
+    benefits = "benefits"
+    completed = "completed"
+    paused = "paused"
+    stopped = "stopped"
+
+
+class Status(StrEnum):
+    green = "green"
+    yellow = "yellow"
+    red = "red"
+
+
+class ChangeSource(StrEnum):
+    web = "web"
+    import_ = "import"
+    cli = "cli"
+    demo = "demo"
+
+
+# Labels are lazy so they follow the user's language at render time.
+LABELS = {
+    Scope.national: _l("Nationalt skal-projekt"),
+    Scope.municipal: _l("Fælles for hele kommunen"),
+    Scope.department: _l("Afdelingsprojekt"),
+    Kind.strategic: _l("Strategisk"),
+    Kind.operational: _l("Operationelt"),
+    Phase.idea: _l("Idé"),
+    Phase.analysis: _l("Analyse"),
+    Phase.procurement: _l("Anskaffelse"),
+    Phase.implementation: _l("Gennemførelse"),
+    Phase.benefits: _l("Gevinstrealisering"),
+    Phase.completed: _l("Afsluttet"),
+    Phase.paused: _l("Sat i bero"),
+    Phase.stopped: _l("Stoppet"),
+    Status.green: _l("Grøn"),
+    Status.yellow: _l("Gul"),
+    Status.red: _l("Rød"),
+    ChangeSource.web: _l("Webredigering"),
+    ChangeSource.import_: _l("Import"),
+    ChangeSource.cli: _l("Kommandolinje"),
+    ChangeSource.demo: _l("Demodata"),
+}
+
+FIELD_LABELS = {
+    "name": _l("Projektnavn"),
+    "case_number": _l("Sagsnr."),
+    "scope": _l("Projekttype"),
+    "kind": _l("Strategisk / operationelt"),
+    "department": _l("Afdeling"),
+    "process_owner": _l("Procesejer"),
+    "project_lead": _l("Projektleder"),
+    "phase": _l("Fase"),
+    "status": _l("Status"),
+    "status_comment": _l("Statuskommentar"),
+    "start_date": _l("Startdato"),
+    "end_date": _l("Slutdato"),
+    "baseline_end_date": _l("Oprindelig slutdato"),
+    "budget_dkk": _l("Budget (kr.)"),
+    "description": _l("Beskrivelse"),
+    "link": _l("Link"),
+    "archived": _l("Arkiveret"),
+}
+
+
+def label(value: StrEnum | str | None) -> str:
+    """The user-facing label of an enum value; empty for None."""
+    if value is None or value == "":
+        return ""
+    for enum in (Scope, Kind, Phase, Status, ChangeSource):
+        try:
+            return str(LABELS[enum(value)])
+        except ValueError:
+            continue
+    return str(value)

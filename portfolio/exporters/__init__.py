@@ -1,0 +1,1 @@
+"""Writing portfolio files (workbooks, packs) from plain rows; no Flask, no database."""

@@ -1,0 +1,60 @@
+"""Language and Danish formatting: Flask-Babel set-up and filters for dates and money."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+from babel.numbers import format_decimal
+from flask import Flask, request
+from flask_babel import Babel, get_locale
+
+from portfolio.domain import label
+
+LANGUAGE_COOKIE = "portfolio_lang"
+
+
+def select_locale() -> str:
+    from flask import current_app
+
+    languages: list[str] = current_app.config["LANGUAGES"]
+    # Danish first: English only when the user has chosen it, whatever the browser says.
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in languages:
+        return chosen
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def format_money(value: int | None, locale: str | None = None) -> str:
+    """1250000 -> '1.250.000 kr.' (Danish) or 'DKK 1,250,000' (English)."""
+    if value is None:
+        return ""
+    loc = locale or str(get_locale() or "da")
+    if loc.startswith("en"):
+        return f"DKK {format_decimal(value, locale='en')}"
+    return f"{format_decimal(value, locale='da')} kr."
+
+
+def format_day(value: date | datetime | None) -> str:
+    """Dates as the municipality writes them: 22-10-2020."""
+    if value is None:
+        return ""
+    return value.strftime("%d-%m-%Y")
+
+
+def format_timestamp(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    from flask_babel import to_user_timezone
+
+    return to_user_timezone(value).strftime("%d-%m-%Y %H:%M")
+
+
+def init_app(app: Flask) -> None:
+    translations = Path(__file__).parent / "translations"
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(translations)
+    Babel(app, locale_selector=select_locale)
+    app.jinja_env.filters.update(
+        money=format_money, day=format_day, timestamp=format_timestamp, label=label
+    )
+    app.jinja_env.globals["current_locale"] = lambda: str(get_locale())

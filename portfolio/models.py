@@ -1,0 +1,105 @@
+"""SQLModel tables: departments, people, projects and their status history."""
+
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, Relationship, SQLModel
+
+from portfolio.domain import ChangeSource, Kind, Phase, Scope, Status
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _enum(enum: type, *, nullable: bool) -> sa.Column:  # type: ignore[type-arg]
+    """A string column holding an enum's values."""
+    # Stored as plain strings (no native PG enum) so new values need no type migration.
+    return sa.Column(
+        sa.Enum(
+            enum,
+            native_enum=False,
+            create_constraint=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        nullable=nullable,
+    )
+
+
+class Department(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+
+    projects: list["Project"] = Relationship(back_populates="department")
+
+
+class Person(SQLModel, table=True):
+    """A member of staff: a chief (process owner) or a project lead. No citizen data."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    title: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=254)
+
+
+class ProjectBase(SQLModel):
+    name: str = Field(max_length=300, index=True)
+    case_number: str | None = Field(default=None, max_length=60, unique=True)
+    scope: Scope = Field(sa_column=_enum(Scope, nullable=False))
+    kind: Kind = Field(sa_column=_enum(Kind, nullable=False))
+    phase: Phase = Field(sa_column=_enum(Phase, nullable=False))
+    status: Status | None = Field(default=None, sa_column=_enum(Status, nullable=True))
+    status_comment: str | None = Field(default=None, sa_type=sa.Text)
+    start_date: date | None = None
+    end_date: date | None = None
+    baseline_end_date: date | None = None
+    budget_dkk: int | None = Field(default=None, sa_type=sa.BigInteger)
+    description: str | None = Field(default=None, sa_type=sa.Text)
+    link: str | None = Field(default=None, max_length=2000)
+    archived: bool = Field(default=False)
+
+
+class Project(ProjectBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    department_id: int | None = Field(default=None, foreign_key="department.id", index=True)
+    process_owner_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    project_lead_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    # Optimistic locking: bumped on every save; stale forms are refused.
+    version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+    department: Department | None = Relationship(back_populates="projects")
+    process_owner: Person | None = Relationship(
+        sa_relationship_kwargs={"foreign_keys": "Project.process_owner_id"}
+    )
+    project_lead: Person | None = Relationship(
+        sa_relationship_kwargs={"foreign_keys": "Project.project_lead_id"}
+    )
+    updates: list["StatusUpdate"] = Relationship(
+        back_populates="project",
+        sa_relationship_kwargs={"order_by": "StatusUpdate.id.desc()"},
+    )
+
+
+class StatusUpdate(SQLModel, table=True):
+    """One change of a project's status, phase or status comment: history, never edited."""
+
+    __tablename__ = "status_update"
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    changed_at: datetime = Field(default_factory=utcnow, index=True)
+    changed_by: str = Field(max_length=200)
+    field: str = Field(max_length=30)
+    old_value: str | None = Field(default=None, sa_type=sa.Text)
+    new_value: str | None = Field(default=None, sa_type=sa.Text)
+    source: ChangeSource = Field(sa_column=_enum(ChangeSource, nullable=False))
+    # Which import run caused it, once imports are recorded (issue: import).
+    import_ref: str | None = Field(default=None, max_length=100)
+
+    project: Project | None = Relationship(back_populates="updates")
+
+
+TRACKED_FIELDS = ("status", "phase", "status_comment")

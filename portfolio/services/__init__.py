@@ -1,0 +1,1 @@
+"""Business operations: fn(*, session, ...) that flush and never commit."""

@@ -8,19 +8,22 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+WRITE_OPTION = "portfolio_writes"
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"timeout": 30})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
-        # pysqlite's own transaction handling defers BEGIN; take control so
-        # writers lock at BEGIN IMMEDIATE instead of failing mid-transaction.
+        # pysqlite's own transaction handling is switched off so that we choose the BEGIN:
+        # writers lock at BEGIN IMMEDIATE (waiting for busy_timeout) instead of failing
+        # mid-transaction when a read lock cannot be upgraded; readers never block.
         sa.event.listen(engine, "begin", _sqlite_begin)
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
@@ -37,7 +40,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: sa.Connection) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    if connection.get_execution_options().get(WRITE_OPTION):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql("BEGIN")
+
+
+def writing(engine: Engine) -> Engine:
+    """The same engine, but its transactions take SQLite's write lock when they begin."""
+    return engine.execution_options(**{WRITE_OPTION: True})
 
 
 def init_app(app: Flask) -> None:
@@ -56,7 +67,10 @@ def get_engine() -> Engine:
 def get_session() -> Session:
     """The request's session; the view (or CLI command) commits once."""
     if "db_session" not in g:
-        g.db_session = Session(get_engine(), expire_on_commit=False)
+        engine = get_engine()
+        if not has_request_context() or request.method not in READ_METHODS:
+            engine = writing(engine)
+        g.db_session = Session(engine, expire_on_commit=False)
     session: Session = g.db_session
     return session
 

@@ -15,15 +15,17 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, InputRequired, Length, Optional, ValidationError
 
-from portfolio.domain import Kind, Phase, Scope, Status, label
+from portfolio.domain import LABELS, Kind, Phase, Scope, Status
 
 _MONEY_JUNK = re.compile(r"(kr\.?|dkk|\s)", re.IGNORECASE)
 
 
-def _choices(enum: Any) -> list[tuple[str, str]]:
-    return [(m.value, label(m)) for m in enum]
+def _choices(enum: Any) -> list[SelectChoice]:
+    # Lazy labels, so a form built once still speaks the user's language.
+    return [SelectChoice(m.value, LABELS[m]) for m in enum]
 
 
 class MoneyField(StringField):
@@ -112,7 +114,7 @@ class ProjectForm(VersionedForm):
     )
     status = SelectField(
         _l("Status"),
-        choices=[("", _l("Ingen status")), *_choices(Status)],
+        choices=[SelectChoice("", _l("Ingen status")), *_choices(Status)],
         validators=[Optional()],
     )
     status_comment = TextAreaField(
@@ -176,7 +178,7 @@ class StatusForm(VersionedForm):
 
     status = SelectField(
         _l("Ny status"),
-        choices=[("", _l("Ingen status")), *_choices(Status)],
+        choices=[SelectChoice("", _l("Ingen status")), *_choices(Status)],
         validators=[Optional()],
     )
     status_comment = TextAreaField(_l("Statuskommentar"), validators=[Optional(), Length(max=4000)])
@@ -188,5 +190,5 @@ class ArchiveForm(VersionedForm):
 
 
 class LanguageForm(FlaskForm):
-    language = SelectField(_l("Sprog"), choices=[("da", "Dansk"), ("en", "English")])
+    language = SelectField(_l("Sprog"), choices=[SelectChoice("da", "Dansk"), SelectChoice("en", "English")])
     next = HiddenField()

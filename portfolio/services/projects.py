@@ -325,7 +325,7 @@ class ProjectFilter:
 
 
 def _order_case(column: Any, order: Iterable[str]) -> Any:
-    return sa.case({value: i for i, value in enumerate(order)}, value=column, else_=99)
+    return sa.case({value: i for i, value in enumerate(order)}, value=column, else_=None)
 
 
 def list_projects(session: Session, flt: ProjectFilter | None = None) -> list[Project]:

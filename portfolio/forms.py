@@ -190,5 +190,7 @@ class ArchiveForm(VersionedForm):
 
 
 class LanguageForm(FlaskForm):
-    language = SelectField(_l("Sprog"), choices=[SelectChoice("da", "Dansk"), SelectChoice("en", "English")])
+    language = SelectField(
+        _l("Sprog"), choices=[SelectChoice("da", "Dansk"), SelectChoice("en", "English")]
+    )
     next = HiddenField()

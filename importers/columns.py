@@ -45,3 +45,156 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     },
     "status": {"green": "Grøn", "yellow": "Gul", "red": "Rød"},
 }
+
+FIELDS: tuple[str, ...] = tuple(field for field, _header in SHEET_COLUMNS)
+HEADERS: dict[str, str] = dict(SHEET_COLUMNS)
+
+# Headers other sheets use for the same columns (Danish and English). Matching ignores case,
+# spaces, line breaks and punctuation, and folds æ/ø/å, so "Sagsnr." also covers "SAGS NR".
+HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "case_number": (
+        "Sagsnr.",
+        "Sagsnummer",
+        "Sags-id",
+        "Journalnr.",
+        "Journalnummer",
+        "J.nr.",
+        "Case no.",
+        "Case number",
+        "Case ID",
+    ),
+    "name": (
+        "Projekt",
+        "Projektnavn",
+        "Projekttitel",
+        "Navn",
+        "Titel",
+        "Project",
+        "Project name",
+        "Project title",
+        "Name",
+        "Title",
+    ),
+    "scope": ("Projekttype", "Type", "Scope", "Project type"),
+    "kind": (
+        "Strategisk/operationelt",
+        "Strategisk eller operationelt",
+        "Kategori",
+        "Kind",
+        "Category",
+        "Strategic/operational",
+    ),
+    "department": ("Afdeling", "Forvaltning", "Ejerafdeling", "Department", "Directorate"),
+    "process_owner": (
+        "Procesejer",
+        "Projektejer",
+        "Ejer",
+        "Process owner",
+        "Project owner",
+        "Owner",
+    ),
+    "project_lead": (
+        "Projektleder",
+        "Projektansvarlig",
+        "Project manager",
+        "Project lead",
+        "Project leader",
+    ),
+    "phase": ("Fase", "Projektfase", "Phase", "Project phase", "Stage"),
+    "status": ("Status", "Samlet status", "Trafiklys", "RAG", "RAG status", "Overall status"),
+    "status_comment": (
+        "Statuskommentar",
+        "Kommentar",
+        "Kommentarer",
+        "Bemærkninger",
+        "Bemærkning",
+        "Status comment",
+        "Comment",
+        "Comments",
+    ),
+    "start_date": ("Startdato", "Start", "Projektstart", "Start date"),
+    "end_date": (
+        "Slutdato",
+        "Slut",
+        "Forventet slutdato",
+        "Forventet afslutning",
+        "End date",
+        "End",
+        "Expected end date",
+    ),
+    "baseline_end_date": (
+        "Oprindelig slutdato",
+        "Baseline slutdato",
+        "Baseline",
+        "Baseline end date",
+        "Original end date",
+    ),
+    "budget_dkk": (
+        "Budget (kr.)",
+        "Budget",
+        "Budget DKK",
+        "Samlet budget",
+        "Projektbudget",
+        "Total budget",
+    ),
+    "description": ("Beskrivelse", "Projektbeskrivelse", "Description"),
+    "link": ("Link", "Links", "Procesark", "Link til procesark", "URL", "Process sheet"),
+}
+
+# Enum words other sheets use, besides the Danish labels and the canonical values themselves.
+VALUE_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
+    "scope": {
+        "national": (
+            "Nationalt",
+            "National",
+            "Nationalt projekt",
+            "Skal-projekt",
+            "Fællesoffentligt",
+            "Fælleskommunalt",
+        ),
+        "municipal": (
+            "Fælles",
+            "Tværgående",
+            "Hele kommunen",
+            "Kommunefælles",
+            "Municipality-wide",
+        ),
+        "department": ("Afdeling", "Lokal", "Lokalt", "Departmental", "Local"),
+    },
+    "kind": {
+        "strategic": ("Strategic",),
+        "operational": ("Operationel", "Operativt", "Operativ", "Drift", "Operational"),
+    },
+    "phase": {
+        "idea": ("Ide", "Idéfase", "Idea"),
+        "analysis": ("Analysefase", "Analysis"),
+        "procurement": ("Udbud", "Indkøb", "Procurement"),
+        "implementation": (
+            "Implementering",
+            "Udrulning",
+            "Gennemførsel",
+            "Implementation",
+            "Execution",
+        ),
+        "benefits": ("Realisering", "Benefits", "Benefits realisation", "Benefits realization"),
+        "completed": ("Lukket", "Færdig", "Completed", "Closed", "Done"),
+        "paused": ("På pause", "Pause", "Berostillet", "Paused", "On hold"),
+        "stopped": ("Annulleret", "Aflyst", "Stopped", "Cancelled", "Canceled"),
+    },
+    "status": {
+        # The five-step UK scale folds into three: Amber/Green is yellow, Amber/Red is red.
+        "green": ("G", "Green", "Gron", "🟢"),
+        "yellow": ("Y", "A", "Yellow", "Amber", "Amber/Green", "Green/Amber", "🟡", "🟠"),
+        "red": ("R", "Red", "Rod", "Amber/Red", "Red/Amber", "🔴"),
+    },
+}
+
+# The database's limits, so a too long text is a problem in the sheet, not a failed import.
+MAX_LENGTHS: dict[str, int] = {
+    "name": 300,
+    "case_number": 60,
+    "department": 120,
+    "process_owner": 200,
+    "project_lead": 200,
+    "link": 2000,
+}

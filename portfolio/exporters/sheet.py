@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import IO, Any
@@ -22,9 +23,21 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 WIDTHS = {"name": 42, "status_comment": 48, "description": 48, "link": 40, "case_number": 20}
 
 
+_ESCAPED = re.compile(r"(_x[0-9A-Fa-f]{4}_)")
+# Characters XML cannot carry as they are: a CR becomes LF when read back, the rest are illegal.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
+
+
+def ooxml_text(text: str) -> str:
+    """Text as Excel stores it: control characters as _xHHHH_ (a CR as _x000D_), and a literal
+    "_x0041_" protected as "_x005F_x0041_" so that reading it back gives the same text."""
+    text = _ESCAPED.sub(r"_x005F\1", text)
+    return _CONTROL.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
+
+
 def safe_text(cell: Any, text: str) -> None:
     """Put text in a cell so that it stays text: never a formula, whatever it starts with."""
-    cell.value = text
+    cell.value = ooxml_text(text)
     if text.startswith(FORMULA_TRIGGERS):
         cell.data_type = "s"
         cell.quotePrefix = True

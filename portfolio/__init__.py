@@ -19,15 +19,18 @@ def _template_folder() -> str:
 def create_app(test_config: dict[str, object] | None = None) -> Flask:
     app = Flask(__name__, template_folder=_template_folder(), instance_relative_config=True)
 
-    from portfolio import config, db, i18n, security, static_assets
+    from portfolio import auth, config, db, i18n, security, static_assets
     from portfolio.cli import register_commands
     from portfolio.views import register_blueprints
 
     config.load_config(app, test_config)
     db.init_app(app)
     i18n.init_app(app)
+    # The login guard runs before CSRF: a forbidden POST gets 403 or the login page, not 400.
+    auth.init_app(app)
     security.init_app(app)
     static_assets.init_app(app)
     register_blueprints(app)
     register_commands(app)
+    auth.check_every_route_is_declared(app)
     return app

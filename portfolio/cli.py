@@ -5,8 +5,11 @@ from __future__ import annotations
 import getpass
 import json
 import sys
+from pathlib import Path
+from typing import Any, NoReturn
 
 import click
+import sqlalchemy as sa
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy.engine import make_url
@@ -26,23 +29,81 @@ def _database_label() -> str:
 
 
 def _load_demo(reset: bool) -> None:
-    from portfolio.models import Project, StatusUpdate
+    from portfolio.models import AuditEntry, ImportRun, Project, StatusUpdate
     from portfolio.services.demo import load_demo_portfolio, portfolio_is_empty
 
     upgrade_database(get_engine())
     session = get_session()
     if reset:
-        session.query(StatusUpdate).delete()
-        session.query(Project).delete()
+        for model in (AuditEntry, StatusUpdate, Project, ImportRun):
+            session.execute(sa.delete(model))
         session.flush()
     if not portfolio_is_empty(session):
         click.echo(
             "Databasen har allerede projekter; demodata er ikke indlæst igen (brug --reset)."
         )
+        _create_demo_users()
         return
     count = load_demo_portfolio(session=session, actor=cli_actor())
     session.commit()
+    _create_demo_users()
     click.echo(f"Demodata indlæst: {count} projekter i {_database_label()}")
+
+
+def _create_demo_users() -> None:
+    from portfolio.services.demo import create_demo_users
+
+    create_demo_users(get_session())
+    get_session().commit()
+
+
+def print_demo_logins() -> None:
+    from portfolio.services.demo import DEMO_PASSWORD, DEMO_USERS
+
+    click.echo(f"Demo-logins (adgangskode for alle: {DEMO_PASSWORD}):")
+    for email, _name, role, _person in DEMO_USERS:
+        click.echo(f"  {role:<7} {email}")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--name", required=True, help="Brugerens navn.")
+@click.option("--role", required=True, type=click.Choice(["admin", "editor", "owner", "reader"]))
+@click.option("--person", help="Procesejeren, brugeren handler for (kræves for owner).")
+@click.option("--password-stdin", is_flag=True, help="Læs adgangskoden fra standard input.")
+@with_appcontext
+def create_user_command(
+    email: str, name: str, role: str, person: str | None, password_stdin: bool
+) -> None:
+    """Opret en bruger."""
+    from portfolio.domain import ChangeSource
+    from portfolio.services.audit import audit_entry
+    from portfolio.services.users import UserError, create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Adgangskode", hide_input=True, confirmation_prompt=True)
+    upgrade_database(get_engine())
+    session = get_session()
+    try:
+        user = create_user(
+            session=session, email=email, name=name, role=role, password=password, person=person
+        )
+    except UserError as exc:
+        session.rollback()
+        _fail(str(exc))
+    session.add(
+        audit_entry(
+            actor=cli_actor(),
+            action="user_create",
+            source=ChangeSource.cli,
+            field=f"{user.email}:role",
+            new=user.role,
+        )
+    )
+    session.commit()
+    click.echo(f"Brugeren {user.email} ({role}) er oprettet.")
 
 
 @click.command("init-db")
@@ -57,8 +118,9 @@ def init_db_command() -> None:
 @click.option("--reset", is_flag=True, help="Slet alle projekter først.")
 @with_appcontext
 def demo_command(reset: bool) -> None:
-    """Opret databasen og indlæs demoporteføljen."""
+    """Opret databasen og indlæs demoporteføljen og en demobruger pr. rolle."""
     _load_demo(reset)
+    print_demo_logins()
 
 
 @click.command("run")
@@ -73,6 +135,7 @@ def run_command(host: str, port: int, demo: bool, threads: int) -> None:
 
     if demo:
         _load_demo(reset=False)
+        print_demo_logins()
     else:
         upgrade_database(get_engine())
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host  # noqa: S104
@@ -103,8 +166,161 @@ def projects_command(as_json: bool, archived: bool) -> None:
     click.echo(f"{len(rows)} projekter", err=True)
 
 
+def _parse_mappings(mappings: tuple[str, ...]) -> dict[str, str]:
+    from portfolio.services.projects import CANONICAL_ORDER
+
+    allowed = set(CANONICAL_ORDER) | {"ignore", ""}
+    parsed = {}
+    for item in mappings:
+        header, sep, field = item.rpartition("=")
+        field = field.strip()
+        if not sep or not header.strip() or field not in allowed:
+            raise click.BadParameter(
+                f'“{item}” skal have formen "Overskrift=felt", hvor felt er et af: '
+                + ", ".join(sorted(allowed - {""})),
+                param_hint="--map",
+            )
+        parsed[header.strip()] = field
+    return parsed
+
+
+def _print_preview(preview: Any, as_json: bool, extra: dict[str, Any] | None = None) -> None:
+    if as_json:
+        click.echo(json.dumps({**preview.to_json(), **(extra or {})}, ensure_ascii=False, indent=2))
+        return
+    counts = preview.counts()
+    click.echo(
+        f"Ark “{preview.sheet}”: {counts['rows']} rækker — {counts['new']} nye, "
+        f"{counts['changed']} ændrede, {counts['unchanged']} uændrede, "
+        f"{counts['missing']} i databasen men ikke i arket, {counts['problems']} problemer."
+    )
+    for changed in preview.changed:
+        click.echo(f"  ændret: {changed.project.name}")
+        for change in changed.changes:
+            click.echo(f"    {change.field}: {change.old!s} → {change.new!s}")
+    for row in preview.new:
+        click.echo(f"  ny: {row.values.get('name')}")
+    for project in preview.missing:
+        click.echo(f"  ikke i arket: {project.name}")
+    for problem in preview.problems:
+        click.echo(f"  problem {problem.sheet}!{problem.cell or ''}: {problem.message}")
+    if preview.unmapped_headers:
+        click.echo("  kolonner uden felt (brug --map): " + ", ".join(preview.unmapped_headers))
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--sheet", help="Arkets navn, hvis det ikke skal findes automatisk.")
+@click.option(
+    "--map",
+    "mappings",
+    multiple=True,
+    metavar="OVERSKRIFT=felt",
+    help="Placér en kolonne i et felt (kan gentages).",
+)
+@click.option("--dry-run", is_flag=True, help="Vis hvad der ville ske; skriv intet.")
+@click.option("--json", "as_json", is_flag=True, help="Skriv forhåndsvisning/resultat som JSON.")
+@click.option(
+    "--archive-missing",
+    is_flag=True,
+    help="Arkivér projekter, der er i databasen, men ikke i arket.",
+)
+@click.option("--blanks-clear", is_flag=True, help="Lad tomme celler slette eksisterende værdier.")
+@with_appcontext
+def import_command(
+    file: Path,
+    sheet: str | None,
+    mappings: tuple[str, ...],
+    dry_run: bool,
+    as_json: bool,
+    archive_missing: bool,
+    blanks_clear: bool,
+) -> None:
+    """Importér projektporteføljearket (.xlsx)."""
+    from importers.workbook import WorkbookError, read_workbook
+    from portfolio.domain import ChangeSource
+    from portfolio.services.imports import (
+        ImportRefused,
+        apply_import,
+        preview_import,
+        sha256_of,
+    )
+
+    mapping = _parse_mappings(mappings)
+    limit = int(current_app.config["MAX_CONTENT_LENGTH"])
+    try:
+        if file.stat().st_size > limit:
+            raise WorkbookError(
+                f"Filen er større end grænsen på {limit // (1024 * 1024)} MB. Intet er importeret."
+            )
+        data = file.read_bytes()
+        result = read_workbook(data, sheet=sheet, mapping=mapping, filename=file.name)
+    except FileNotFoundError:
+        _fail(f"Filen {file} findes ikke.")
+    except WorkbookError as exc:
+        _fail(str(exc))
+    upgrade_database(get_engine())
+    session = get_session()
+    preview = preview_import(session, result, blanks_clear=blanks_clear)
+    if preview.problems or dry_run:
+        _print_preview(preview, as_json, {"dry_run": dry_run})
+        if preview.problems:
+            _fail(
+                f"Arket har {len(preview.problems)} problem(er); intet er importeret. "
+                "Ret dem i arket, og prøv igen."
+            )
+        return
+    try:
+        run = apply_import(
+            session=session,
+            preview=preview,
+            actor=cli_actor(),
+            source=ChangeSource.cli,
+            filename=file.name,
+            sha256=sha256_of(data),
+            archive_missing=archive_missing,
+        )
+    except ImportRefused as exc:
+        session.rollback()
+        _fail(str(exc))
+    session.commit()
+    _print_preview(preview, as_json, {"import_id": run.id, "archived": run.archived})
+    if not as_json:
+        click.echo(
+            f"Importeret som import nr. {run.id}: {run.created} nye, {run.updated} ændrede, "
+            f"{run.archived} arkiverede."
+        )
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(message, err=True)
+    sys.exit(1)
+
+
+@click.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--archived", is_flag=True, help="Eksportér de arkiverede projekter.")
+@with_appcontext
+def export_command(file: Path, archived: bool) -> None:
+    """Eksportér porteføljen som regneark i projektarkets form."""
+    from portfolio.services.exports import export_portfolio_sheet
+    from portfolio.services.projects import ProjectFilter
+
+    with file.open("wb") as out:
+        count = export_portfolio_sheet(get_session(), ProjectFilter(archived=archived), out)
+    click.echo(f"{count} projekter skrevet til {file}")
+
+
 def register_commands(app: object) -> None:
-    for command in (init_db_command, demo_command, run_command, projects_command):
+    for command in (
+        create_user_command,
+        init_db_command,
+        demo_command,
+        run_command,
+        projects_command,
+        import_command,
+        export_command,
+    ):
         app.cli.add_command(command)  # type: ignore[attr-defined]
 
 

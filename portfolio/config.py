@@ -16,8 +16,11 @@ DEFAULTS: dict[str, object] = {
     "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    # Set PORTFOLIO_PROXY_FIX=1 behind a reverse proxy that terminates https.
+    "PROXY_FIX": False,
     "WTF_CSRF_TIME_LIMIT": None,
-    "PROJECTS_PER_PAGE": 200,
+    # A process owner is asked to review a project not reviewed for this many days.
+    "REVIEW_INTERVAL_DAYS": 90,
 }
 
 

@@ -35,6 +35,13 @@ class Status(StrEnum):
     red = "red"
 
 
+class Role(StrEnum):
+    admin = "admin"  # IT department: users, imports, everything
+    editor = "editor"  # IT project council: edits any project
+    owner = "owner"  # a chief: status, comment and phase of own projects, and review
+    reader = "reader"  # Chefforum members: read and export
+
+
 class ChangeSource(StrEnum):
     web = "web"
     import_ = "import"
@@ -60,10 +67,24 @@ LABELS = {
     Status.green: _l("Grøn"),
     Status.yellow: _l("Gul"),
     Status.red: _l("Rød"),
+    Role.admin: _l("Administrator (IT-afdelingen)"),
+    Role.editor: _l("Redaktør (IT-projektrådet)"),
+    Role.owner: _l("Procesejer (chef)"),
+    Role.reader: _l("Læser (Chefforum)"),
     ChangeSource.web: _l("Webredigering"),
     ChangeSource.import_: _l("Import"),
     ChangeSource.cli: _l("Kommandolinje"),
     ChangeSource.demo: _l("Demodata"),
+}
+
+ACTION_LABELS = {
+    "create": _l("Oprettet"),
+    "update": _l("Ændret"),
+    "archive": _l("Arkiveret"),
+    "restore": _l("Hentet fra arkivet"),
+    "review": _l("Gennemset"),
+    "user_create": _l("Bruger oprettet"),
+    "user_update": _l("Bruger ændret"),
 }
 
 FIELD_LABELS = {
@@ -91,7 +112,7 @@ def label(value: StrEnum | str | None) -> str:
     """The user-facing label of an enum value; empty for None."""
     if value is None or value == "":
         return ""
-    for enum in (Scope, Kind, Phase, Status, ChangeSource):
+    for enum in (Scope, Kind, Phase, Status, Role, ChangeSource):
         try:
             return str(LABELS[enum(value)])
         except ValueError:

@@ -50,11 +50,28 @@ def format_timestamp(value: datetime | None) -> str:
     return to_user_timezone(value).strftime("%d-%m-%Y %H:%M")
 
 
+def format_field(value: object, field: str) -> str:
+    """Any project field's value as a user reads it."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, (date, datetime)):
+        return format_day(value)
+    if field == "budget_dkk" and isinstance(value, int):
+        return format_money(value)
+    if field in ("scope", "kind", "phase", "status"):
+        return label(str(value))
+    return str(value)
+
+
 def init_app(app: Flask) -> None:
     translations = Path(__file__).parent / "translations"
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(translations)
     Babel(app, locale_selector=select_locale)
     app.jinja_env.filters.update(
-        money=format_money, day=format_day, timestamp=format_timestamp, label=label
+        money=format_money,
+        day=format_day,
+        timestamp=format_timestamp,
+        label=label,
+        field_value=format_field,
     )
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, Relationship, SQLModel
 
-from portfolio.domain import ChangeSource, Kind, Phase, Scope, Status
+from portfolio.domain import ChangeSource, Kind, Phase, Role, Scope, Status
 
 
 def utcnow() -> datetime:
@@ -67,6 +67,9 @@ class Project(ProjectBase, table=True):
     project_lead_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     # Optimistic locking: bumped on every save; stale forms are refused.
     version: int = Field(default=1)
+    # The process owner's last review ("gennemset"), and by whom.
+    reviewed_at: datetime | None = Field(default=None)
+    reviewed_by: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -96,10 +99,82 @@ class StatusUpdate(SQLModel, table=True):
     old_value: str | None = Field(default=None, sa_type=sa.Text)
     new_value: str | None = Field(default=None, sa_type=sa.Text)
     source: ChangeSource = Field(sa_column=_enum(ChangeSource, nullable=False))
-    # Which import run caused it, once imports are recorded (issue: import).
-    import_ref: str | None = Field(default=None, max_length=100)
+    # The import that caused the change, when an import did.
+    import_run_id: int | None = Field(default=None, foreign_key="import_run.id", index=True)
 
     project: Project | None = Relationship(back_populates="updates")
 
 
+class ImportRun(SQLModel, table=True):
+    """One applied import of a workbook: who, when, which file, and what it did."""
+
+    __tablename__ = "import_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    actor: str = Field(max_length=200)
+    source: ChangeSource = Field(sa_column=_enum(ChangeSource, nullable=False))
+    filename: str = Field(max_length=300)
+    sha256: str = Field(max_length=64, index=True)
+    sheet: str = Field(max_length=200)
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    archived: int = 0
+
+
 TRACKED_FIELDS = ("status", "phase", "status_comment")
+
+
+class User(SQLModel, table=True):
+    """An account. Local password today; an external identity (OIDC) can be linked later."""
+
+    __tablename__ = "app_user"
+    __table_args__ = (sa.UniqueConstraint("external_issuer", "external_subject"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)
+    name: str = Field(max_length=200)
+    role: Role = Field(sa_column=_enum(Role, nullable=False))
+    # A process owner acts for this person: their projects are the ones they own.
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    password_hash: str | None = Field(default=None, max_length=300)
+    active: bool = Field(default=True)
+    # Bumped at logout and password change: every session cookie issued before stops working.
+    session_version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_login_at: datetime | None = None
+    external_issuer: str | None = Field(default=None, max_length=300)
+    external_subject: str | None = Field(default=None, max_length=300)
+
+    person: Person | None = Relationship()
+
+
+class LoginAttempt(SQLModel, table=True):
+    """Failed and successful logins, for throttling and the admin log."""
+
+    __tablename__ = "login_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    email: str = Field(max_length=254, index=True)
+    remote_addr: str = Field(max_length=64, index=True)
+    succeeded: bool = False
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who changed what and when, old → new: every field, from the web, an import or the CLI."""
+
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor: str = Field(max_length=200)
+    action: str = Field(max_length=40)
+    project_id: int | None = Field(default=None, foreign_key="project.id", index=True)
+    field: str | None = Field(default=None, max_length=40)
+    old_value: str | None = Field(default=None, sa_type=sa.Text)
+    new_value: str | None = Field(default=None, sa_type=sa.Text)
+    source: ChangeSource = Field(sa_column=_enum(ChangeSource, nullable=False))
+    import_run_id: int | None = Field(default=None, foreign_key="import_run.id", index=True)

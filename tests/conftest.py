@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -18,9 +19,10 @@ from sqlmodel import Session, SQLModel
 
 from portfolio import create_app
 from portfolio.db import make_engine, upgrade_database
-from portfolio.domain import ChangeSource
-from portfolio.models import Project
+from portfolio.domain import ChangeSource, Role
+from portfolio.models import Project, User
 from portfolio.services.projects import create_project
+from portfolio.services.users import create_user, hash_password
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_URL = os.environ.get("PORTFOLIO_TEST_POSTGRES_URL", "")
@@ -117,8 +119,18 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def client(app: Flask) -> FlaskClient:
+def anonymous(app: Flask) -> FlaskClient:
+    """A browser that has not logged in."""
     return app.test_client()
+
+
+@pytest.fixture
+def client(app: Flask, make_user: Callable[..., User]) -> FlaskClient:
+    """A browser logged in as an administrator (IT department): allowed everything."""
+    admin = make_user(role=Role.admin, name="Ida IT-afdeling", email="ida.it@kommune.example")
+    client = app.test_client()
+    login(client, admin.email)
+    return client
 
 
 @pytest.fixture
@@ -160,6 +172,56 @@ def make_project(session: Session) -> Callable[..., Project]:
     return make
 
 
+# --- accounts ----------------------------------------------------------------------------------
+
+PASSWORD = "test-adgangskode-42"
+
+
+@functools.cache
+def _password_hash() -> str:
+    return hash_password(PASSWORD)  # scrypt is slow on purpose: hash once per test run
+
+
+@pytest.fixture
+def make_user(session: Session) -> Callable[..., User]:
+    counter = iter(range(1, 10_000))
+
+    def make(
+        *,
+        role: Role | str,
+        person: str | None = None,
+        name: str | None = None,
+        email: str | None = None,
+    ) -> User:
+        n = next(counter)
+        user = create_user(
+            session=session,
+            email=email or f"bruger{n}.{Role(role).value}@kommune.example",
+            name=name or f"Bruger {n}",
+            role=role,
+            password=None,
+            person=person,
+        )
+        user.password_hash = _password_hash()
+        session.add(user)
+        session.commit()
+        session.refresh(user)
+        _ = user.person  # loaded now, then the read transaction ends: later reads see new rows
+        session.commit()
+        return user
+
+    return make
+
+
+def login(client: FlaskClient, email: str, password: str = PASSWORD) -> None:
+    """Log in through the login form, as a user would; fails the test if it does not work."""
+    token = csrf_token(client, "/login")
+    response = client.post(
+        "/login", data={"csrf_token": token, "email": email, "password": password, "next": ""}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+
+
 # --- helpers for forms -------------------------------------------------------------------------
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -182,14 +244,20 @@ def version_on(client: FlaskClient, page: str) -> str:
     return match.group(1)
 
 
-def count_rows(session: Session, model: type[SQLModel]) -> int:
+def _fresh(session: Session) -> None:
+    """End the session's read transaction so it sees what other connections committed."""
+    session.commit()
     session.expire_all()
+
+
+def count_rows(session: Session, model: type[SQLModel]) -> int:
+    _fresh(session)
     return int(session.execute(sa.select(sa.func.count()).select_from(model)).scalar_one())
 
 
 def snapshot(session: Session) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table: to prove that a refused action changed nothing."""
-    session.expire_all()
+    _fresh(session)
     out = {}
     for table in SQLModel.metadata.sorted_tables:
         rows = session.execute(sa.select(table).order_by(*table.primary_key.columns)).all()

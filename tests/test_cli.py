@@ -16,9 +16,22 @@ from portfolio.models import Project, StatusUpdate
 from tests.conftest import count_rows
 
 CANONICAL = {
-    "name", "case_number", "scope", "kind", "department", "process_owner", "project_lead",
-    "phase", "status", "status_comment", "start_date", "end_date", "baseline_end_date",
-    "budget_dkk", "description", "link",
+    "name",
+    "case_number",
+    "scope",
+    "kind",
+    "department",
+    "process_owner",
+    "project_lead",
+    "phase",
+    "status",
+    "status_comment",
+    "start_date",
+    "end_date",
+    "baseline_end_date",
+    "budget_dkk",
+    "description",
+    "link",
 }
 
 
@@ -93,27 +106,52 @@ def free_port() -> int:
 
 
 def test_run_with_demo_serves_the_app_and_prints_its_address(tmp_path: Path) -> None:
+    import http.cookiejar
+    import re
     import time
+    import urllib.parse
     import urllib.request
 
     port = free_port()
     env = {**os.environ, "PORTFOLIO_DATABASE_URL": f"sqlite:///{tmp_path / 'run.sqlite'}"}
     server = subprocess.Popen(  # noqa: S603
         [str(Path(sys.executable).parent / "portfolio"), "run", "--demo", "--port", str(port)],
-        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 60
-        body = ""
+        base = f"http://127.0.0.1:{port}"
+        jar = http.cookiejar.CookieJar()
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        login_page = ""
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/projekter/") as r:  # noqa: S310
-                    body = r.read().decode()
+                with browser.open(f"{base}/projekter/") as r:  # anonymous: the login page
+                    login_page = r.read().decode()
                 break
             except OSError:
                 time.sleep(0.2)
+        assert "Log ind" in login_page
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login_page)
+        assert token
+        form = urllib.parse.urlencode(
+            {
+                "csrf_token": token.group(1),
+                "email": "chefforum@kommune.example",
+                "password": "portefolje-demo",
+                "next": "/projekter/",
+            }
+        ).encode()
+        with browser.open(f"{base}/login", data=form) as r:
+            body = r.read().decode()
         assert "Bilagsapp" in body and "Kørselsapp" in body and "Fraværsapp" in body
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=30)
+    # the logins of the demo users are printed next to the address
+    assert "chefforum@kommune.example" in output and "portefolje-demo" in output
     assert f"http://localhost:{port}/" in output

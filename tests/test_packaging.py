@@ -15,13 +15,29 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _run(args: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603
-        args, capture_output=True, text=True, check=False, timeout=300, **kwargs  # type: ignore[arg-type]
+        args,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        **kwargs,  # type: ignore[arg-type]
     )
 
 
 def test_the_wheel_carries_templates_translations_and_sample_data_and_runs(tmp_path: Path):
-    built = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                  "-w", str(tmp_path / "dist"), str(ROOT)])
+    built = _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path / "dist"),
+            str(ROOT),
+        ]
+    )
     assert built.returncode == 0, built.stderr
     wheel = next((tmp_path / "dist").glob("*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
@@ -34,11 +50,27 @@ def test_the_wheel_carries_templates_translations_and_sample_data_and_runs(tmp_p
     # A fresh venv that sees this one's dependencies but not the source tree.
     venv = tmp_path / "venv"
     assert _run([sys.executable, "-m", "venv", str(venv)]).returncode == 0
-    site = Path(_run([str(venv / "bin" / "python"), "-c",
-                      "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).stdout.strip())
+    site = Path(
+        _run(
+            [
+                str(venv / "bin" / "python"),
+                "-c",
+                "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+            ]
+        ).stdout.strip()
+    )
     (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    installed = _run([str(venv / "bin" / "python"), "-m", "pip", "install", "--no-deps",
-                      "--no-index", str(wheel)])
+    installed = _run(
+        [
+            str(venv / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--no-index",
+            str(wheel),
+        ]
+    )
     assert installed.returncode == 0, installed.stderr
 
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
@@ -50,14 +82,21 @@ def test_the_wheel_carries_templates_translations_and_sample_data_and_runs(tmp_p
     listed = _run([str(venv / "bin" / "portfolio"), "projects", "--json"], env=env, cwd=work)
     assert len(json.loads(listed.stdout)) >= 38
     page = _run(
-        [str(venv / "bin" / "python"), "-c",
-         "import portfolio, sys; app = portfolio.create_app();"
-         "print(portfolio.__file__);"
-         "r = app.test_client().get('/projekter/'); print(r.status_code);"
-         "print('Bilagsapp' in r.get_data(as_text=True))"],
-        env=env, cwd=work,
+        [
+            str(venv / "bin" / "python"),
+            "-c",
+            "import portfolio, sys; app = portfolio.create_app();"
+            "print(portfolio.__file__); c = app.test_client();"
+            "print(c.get('/projekter/').status_code);"
+            "c.post('/login', data={'email': 'it@kommune.example', 'password': 'portefolje-demo'});"
+            "r = c.get('/projekter/'); print(r.status_code);"
+            "print('Bilagsapp' in r.get_data(as_text=True))",
+        ],
+        env={**env, "PORTFOLIO_WTF_CSRF_ENABLED": "false"},
+        cwd=work,
     )
     lines = page.stdout.split()
     assert page.returncode == 0, page.stderr
     assert str(ROOT) not in lines[0], "the test must exercise the installed wheel"
-    assert lines[1:] == ["200", "True"]
+    # anonymous: sent to the login page; the demo administrator: sees the sample portfolio
+    assert lines[1:] == ["302", "200", "True"]

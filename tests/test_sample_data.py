@@ -45,7 +45,10 @@ def test_the_script_regenerates_the_same_rows(tmp_path: Path) -> None:
     target = tmp_path / "again.xlsx"
     result = subprocess.run(  # noqa: S603
         [sys.executable, str(ROOT / "sample_data" / "make_sample_workbook.py"), str(target)],
-        capture_output=True, text=True, check=False, timeout=60,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert _rows(target) == _rows(SAMPLE)

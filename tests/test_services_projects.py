@@ -167,7 +167,14 @@ def test_sorting_by_budget_and_phase(session: Session, make_project) -> None:
 def test_archived_projects_leave_the_list_but_keep_their_data(session: Session, make_project):
     keep = make_project(name="Aktiv")
     gone = make_project(name="Gammel")
-    svc.set_archived(session=session, project=gone, archived=True, expected_version=gone.version)
+    svc.set_archived(
+        session=session,
+        project=gone,
+        archived=True,
+        actor="t",
+        source=ChangeSource.web,
+        expected_version=gone.version,
+    )
     session.commit()
     assert _names(session) == [keep.name]
     assert _names(session, archived="1") == ["Gammel"]
@@ -183,3 +190,43 @@ def test_project_to_dict_uses_the_canonical_fields(session: Session, make_projec
     assert data["status"] == "yellow" and data["scope"] == "municipal"
     assert data["process_owner"] == "Peter Damgaard"
     assert list(data)[:3] == ["id", "name", "case_number"]
+
+
+def test_a_large_batch_keeps_every_row_its_own_id_history_and_audit(session: Session) -> None:
+    """Large batches take the bulk path (COPY on PostgreSQL): ids must match rows, in order."""
+    from portfolio.bulk import COPY_FROM
+    from portfolio.models import AuditEntry
+
+    count = COPY_FROM + 50
+    rows = [
+        {
+            "name": f"Projekt {i:04d}",
+            "scope": "department",
+            "kind": "operational",
+            "phase": "idea" if i % 2 else "analysis",
+            "status": ["green", "yellow", None][i % 3],
+            "status_comment": None if i % 5 else f"Linje 1\nLinje 2 for {i}",
+            "department": f"Afdeling {i % 7}",
+            "budget_dkk": i * 1000,
+        }
+        for i in range(count)
+    ]
+    ids = svc.create_projects(
+        session=session, rows=rows, actor="Import <it@kommune.example>", source=ChangeSource.cli
+    )
+    session.commit()
+    assert len(set(ids)) == count
+    by_id = {p.id: p for p in session.exec(select(Project))}
+    for project_id, row in zip(ids, rows, strict=True):
+        project = by_id[project_id]
+        assert project.name == row["name"] and project.budget_dkk == row["budget_dkk"]
+        assert project.department is not None and project.department.name == row["department"]
+        assert project.status_comment == row["status_comment"]
+    history = session.exec(select(StatusUpdate)).all()
+    expected = sum(1 for r in rows for f in ("status", "phase", "status_comment") if r[f])
+    assert len(history) == expected
+    first = next(h for h in history if h.project_id == ids[1] and h.field == "status")
+    assert first.new_value == "yellow" and first.old_value is None
+    assert first.source == ChangeSource.cli and first.changed_by.startswith("Import")
+    audit = session.exec(select(AuditEntry).where(AuditEntry.action == "create")).all()
+    assert sorted(a.project_id for a in audit) == sorted(ids)

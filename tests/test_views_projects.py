@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
 from portfolio.models import Project, StatusUpdate
-from tests.conftest import count_rows, csrf_token, snapshot, version_on
+from tests.conftest import count_rows, csrf_token, login, snapshot, version_on
 
 
 def _rows(html: str) -> list[str]:
@@ -17,9 +17,10 @@ def _rows(html: str) -> list[str]:
     return re.findall(r'<th scope="row"><a href="/projekter/\d+">([^<]+)</a>', html)
 
 
-def test_the_front_page_leads_to_the_project_list(client: FlaskClient, make_project) -> None:
+def test_the_project_list_shows_the_projects(client: FlaskClient, make_project) -> None:
+    # The front page is the overview now (tests/test_views_overview.py).
     make_project(name="Bilagsapp")
-    response = client.get("/", follow_redirects=True)
+    response = client.get("/projekter/")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert '<html lang="da">' in html
@@ -181,11 +182,13 @@ def test_quick_status_update_shows_in_the_history(
 
 
 def test_editing_from_a_stale_form_shows_a_conflict_and_overwrites_nothing(
-    app, session: Session, make_project
+    app, session: Session, make_project, make_user
 ) -> None:
     project = make_project(name="Kørselsapp", status="green")
     page = f"/projekter/{project.id}/rediger"
     alice, bob = app.test_client(), app.test_client()
+    login(alice, make_user(role="editor", name="Alice").email)
+    login(bob, make_user(role="editor", name="Bob").email)
     a_token, a_version = csrf_token(alice, page), version_on(alice, page)
     b_token, b_version = csrf_token(bob, page), version_on(bob, page)
     base = {"scope": "municipal", "kind": "operational", "phase": "implementation"}

@@ -6,10 +6,15 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from portfolio.views import errors, main, projects
+    from portfolio.views import audit, auth, errors, imports, main, overview, projects, users
 
     app.register_blueprint(main.bp)
     app.register_blueprint(projects.bp)
+    app.register_blueprint(imports.bp)
+    app.register_blueprint(overview.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(users.bp)
+    app.register_blueprint(audit.bp)
     errors.register(app)
     app.jinja_env.globals["url_with"] = url_with
 

@@ -4,21 +4,34 @@ from __future__ import annotations
 
 from flask import Flask, render_template
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 TEXTS = {
-    400: ("Forkert forespørgsel", "Siden kunne ikke forstå det, der blev sendt."),
-    403: ("Adgang nægtet", "Du har ikke adgang til denne side eller handling."),
-    404: ("Siden findes ikke", "Siden eller projektet findes ikke. Måske er linket forældet."),
-    405: ("Handlingen er ikke tilladt", "Siden kan ikke bruges på den måde."),
+    400: (
+        _l("Forkert forespørgsel"),
+        _l("Siden kunne ikke forstå det, der blev sendt."),
+    ),
+    403: (
+        _l("Adgang nægtet"),
+        _l("Du har ikke adgang til denne side eller handling."),
+    ),
+    404: (
+        _l("Siden findes ikke"),
+        _l("Siden eller projektet findes ikke. Måske er linket forældet."),
+    ),
+    405: (
+        _l("Handlingen er ikke tilladt"),
+        _l("Siden kan ikke bruges på den måde."),
+    ),
     413: (
-        "Filen er for stor",
-        "Filen er større end den tilladte grænse. Del den op, eller fjern indhold, og prøv igen.",
+        _l("Filen er for stor"),
+        _l("Filen er større end den tilladte grænse. Del den op, eller fjern indhold."),
     ),
     500: (
-        "Der skete en fejl",
-        "Der skete en uventet fejl. Prøv igen, eller kontakt IT-afdelingen.",
+        _l("Der skete en fejl"),
+        _l("Der skete en uventet fejl. Prøv igen, eller kontakt IT-afdelingen."),
     ),
 }
 
@@ -26,7 +39,7 @@ TEXTS = {
 def _page(code: int, detail: str | None = None) -> tuple[str, int]:
     title, text = TEXTS.get(code, TEXTS[500])
     return (
-        render_template("errors/error.html", code=code, title=_(title), text=detail or _(text)),
+        render_template("errors/error.html", code=code, title=str(title), text=detail or str(text)),
         code,
     )
 

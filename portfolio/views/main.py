@@ -17,7 +17,7 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/")
 def index() -> Response:
-    return redirect(url_for("projects.index"))
+    return redirect(url_for("overview.index"))
 
 
 @bp.post("/sprog")

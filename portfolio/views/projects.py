@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -9,18 +10,16 @@ from flask_babel import gettext as _
 from sqlmodel import Session, select
 from werkzeug.wrappers import Response
 
+from portfolio.auth import current_actor, require
 from portfolio.db import get_session
-from portfolio.domain import FIELD_LABELS, ChangeSource, Kind, Phase, Scope, Status
+from portfolio.domain import ACTION_LABELS, FIELD_LABELS, ChangeSource, Kind, Phase, Scope, Status
 from portfolio.forms import ArchiveForm, ProjectForm, StatusForm
 from portfolio.models import Department, Person, Project
+from portfolio.permissions import Permission
 from portfolio.services import projects as svc
+from portfolio.services.audit import AuditFilter, list_audit
 
 bp = Blueprint("projects", __name__, url_prefix="/projekter")
-
-
-def current_actor() -> str:
-    # Until accounts exist every web edit is recorded as made from the web.
-    return _("Webbruger")
 
 
 def _project_or_404(session: Session, project_id: int) -> Project:
@@ -37,26 +36,51 @@ def _name_choices(session: Session) -> dict[str, list[str]]:
     }
 
 
+def filter_form(session: Session) -> dict[str, Any]:
+    """What the shared filter form (templates/_filters.html) offers to choose from."""
+    return {
+        "choices": svc.filter_choices(session),
+        "enum_choices": {
+            "scope": list(Scope),
+            "kind": list(Kind),
+            "phase": list(Phase),
+            "status": [*Status, svc.NO_STATUS],
+        },
+    }
+
+
 @bp.get("/")
 def index() -> str:
     session = get_session()
     flt = svc.ProjectFilter.from_args(request.args)
     projects = svc.list_projects(session, flt)
-    choices = svc.filter_choices(session)
-    enum_choices = {
-        "scope": list(Scope),
-        "kind": list(Kind),
-        "phase": list(Phase),
-        "status": [*Status, svc.NO_STATUS],
-    }
     return render_template(
         "projects/index.html",
         projects=projects,
         flt=flt,
-        choices=choices,
-        enum_choices=enum_choices,
+        **filter_form(session),
         sort_keys=svc.SORT_KEYS,
         field_labels=FIELD_LABELS,
+    )
+
+
+@bp.get("/eksport.xlsx")
+def export() -> Response:
+    """The list as it is filtered now, as a workbook in the SharePoint sheet's shape."""
+    from io import BytesIO
+
+    from flask import send_file
+
+    from portfolio.services.exports import export_portfolio_sheet
+
+    buffer = BytesIO()
+    export_portfolio_sheet(get_session(), svc.ProjectFilter.from_args(request.args), buffer)
+    buffer.seek(0)
+    return send_file(
+        buffer,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name=f"portefolje-{date.today():%Y-%m-%d}.xlsx",
     )
 
 
@@ -73,10 +97,14 @@ def detail(project_id: int) -> str:
         }
     )
     archive_form = ArchiveForm(data={"version": project.version})
+    audit, audit_total = list_audit(session, AuditFilter(project_id=project_id, per_page=50))
     return render_template(
         "projects/detail.html",
         project=project,
         history=svc.project_history(session, project_id),
+        audit=audit,
+        audit_total=audit_total,
+        action_labels=ACTION_LABELS,
         status_form=status_form,
         archive_form=archive_form,
         field_labels=FIELD_LABELS,
@@ -163,10 +191,15 @@ def _conflict(project: Project, submitted: dict[str, Any]) -> tuple[str, int]:
 def update_status(project_id: int) -> str | Response | tuple[str, int]:
     session = get_session()
     project = _project_or_404(session, project_id)
-    form = StatusForm()
+    require(Permission.update_status, project)
+    # "Mine projekter" shows many status forms on one page, each with its own prefix.
+    prefix = request.form.get("form_prefix", "")
+    if prefix not in ("", f"p{project.id}"):
+        abort(400)
+    form = StatusForm(prefix=prefix)
     if not form.validate_on_submit():
         flash(_("Statusopdateringen kunne ikke gemmes: kontroller felterne."), "error")
-        return redirect(url_for("projects.detail", project_id=project.id))
+        return redirect(_back(project))
     data = {
         "status": form.status.data,
         "status_comment": form.status_comment.data,
@@ -189,7 +222,54 @@ def update_status(project_id: int) -> str | Response | tuple[str, int]:
         flash(_("Status er opdateret."), "success")
     else:
         flash(_("Status var uændret; intet er gemt."), "info")
-    return redirect(url_for("projects.detail", project_id=project.id))
+    return redirect(_back(project))
+
+
+def _back(project: Project) -> str:
+    """Back to where the user came from: their own list or the project page."""
+    if request.form.get("back") == "mine":
+        return url_for("projects.mine")
+    return url_for("projects.detail", project_id=project.id)
+
+
+@bp.post("/<int:project_id>/gennemset")
+def review(project_id: int) -> Response:
+    session = get_session()
+    project = _project_or_404(session, project_id)
+    require(Permission.review, project)
+    if not ArchiveForm().validate_on_submit():
+        abort(400)
+    svc.mark_reviewed(session=session, project=project, actor=current_actor())
+    session.commit()
+    flash(_("“%(name)s” er markeret som gennemset.", name=project.name), "success")
+    return redirect(_back(project))
+
+
+@bp.get("/mine")
+def mine() -> str:
+    """A process owner's own projects, those that need a review first."""
+    from flask import current_app
+    from flask_login import current_user
+
+    session = get_session()
+    days = int(current_app.config["REVIEW_INTERVAL_DAYS"])
+    projects = svc.owned_projects(session, current_user.person_id)
+    rows = [(p, svc.review_reason(p, days)) for p in projects]
+    rows.sort(key=lambda r: (r[1] is None, r[0].name.lower()))
+    forms = {
+        p.id: StatusForm(
+            formdata=None,
+            data={
+                "status": p.status.value if p.status else "",
+                "phase": p.phase.value,
+                "status_comment": p.status_comment or "",
+                "version": p.version,
+            },
+            prefix=f"p{p.id}",
+        )
+        for p, _reason in rows
+    }
+    return render_template("projects/mine.html", rows=rows, forms=forms, days=days)
 
 
 @bp.post("/<int:project_id>/arkiv")
@@ -205,6 +285,8 @@ def archive(project_id: int) -> str | Response | tuple[str, int]:
             session=session,
             project=project,
             archived=archived,
+            actor=current_actor(),
+            source=ChangeSource.web,
             expected_version=form.expected_version(),
         )
     except svc.StaleProjectError:

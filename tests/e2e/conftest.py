@@ -14,7 +14,7 @@ from werkzeug.serving import make_server
 
 from portfolio import create_app
 from portfolio.db import get_engine, get_session, upgrade_database
-from portfolio.services.demo import load_demo_portfolio
+from portfolio.services.demo import DEMO_PASSWORD, create_demo_users, load_demo_portfolio
 from tests.conftest import IN_CI
 
 CHROMIUM = os.environ.get("PORTFOLIO_CHROMIUM", "/usr/bin/chromium")
@@ -33,12 +33,11 @@ CHROMIUM_ARGS = [
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[str]:
     """The real app with the demo portfolio, on SQLite, in a server thread."""
-    app = create_app(
-        {"DATABASE_URL": f"sqlite:///{tmp_path / 'e2e.sqlite'}", "SECRET_KEY": "e2e"}
-    )
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'e2e.sqlite'}", "SECRET_KEY": "e2e"})
     with app.app_context():
         upgrade_database(get_engine())
         load_demo_portfolio(session=get_session(), actor="e2e")
+        create_demo_users(get_session())
         get_session().commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -81,3 +80,17 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+
+
+def log_in(page: Any, base: str, email: str) -> None:
+    """Log in through the login form as a demo user, as a person would."""
+    page.goto(f"{base}/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Adgangskode").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log ind").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+EDITOR = "raad@kommune.example"
+OWNER = "chef.oekonomi@kommune.example"  # Peter Damgaard, process owner of demo projects
+READER = "chefforum@kommune.example"

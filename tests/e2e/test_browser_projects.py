@@ -8,7 +8,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.e2e.conftest import EDITOR, log_in
+
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(autouse=True)
+def _as_editor(live_server: str, page: Any) -> None:
+    """The IT project council maintains the register: these tests run as an editor."""
+    log_in(page, live_server, EDITOR)
 
 
 def test_filter_open_a_project_and_update_its_status(live_server: str, page: Any) -> None:

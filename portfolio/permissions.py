@@ -1,0 +1,79 @@
+"""Who may do what: the role matrix, and the one table that gives every route its permission."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from portfolio.domain import Role
+
+
+class Permission(StrEnum):
+    view = "view"  # read the portfolio, the overview and the history
+    export = "export"  # download the portfolio and meeting packs
+    update_status = "update_status"  # status, comment and phase (owners: own projects only)
+    review = "review"  # mark own projects as reviewed ("gennemset")
+    edit_project = "edit_project"  # every field of any project
+    create_project = "create_project"
+    archive_project = "archive_project"
+    import_sheet = "import_sheet"
+    manage_users = "manage_users"
+    view_audit = "view_audit"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.admin: frozenset(Permission),
+    Role.editor: frozenset(
+        {
+            Permission.view,
+            Permission.export,
+            Permission.update_status,
+            Permission.edit_project,
+            Permission.create_project,
+            Permission.archive_project,
+            Permission.view_audit,
+        }
+    ),
+    Role.owner: frozenset(
+        {Permission.view, Permission.export, Permission.update_status, Permission.review}
+    ),
+    Role.reader: frozenset({Permission.view, Permission.export}),
+}
+
+# Permissions an owner holds only for the projects where they are process owner.
+OWN_PROJECTS_ONLY: frozenset[Permission] = frozenset({Permission.update_status, Permission.review})
+
+# Every endpoint of the app, and what it needs. None: open to anyone, also without login.
+# create_app refuses to start if a route is missing here, so no route goes unguarded.
+ENDPOINTS: dict[str, Permission | None] = {
+    "static": None,
+    "vendor": None,
+    "auth.login": None,
+    "main.health": None,
+    "main.language": None,  # the login page offers English too
+    "auth.logout": Permission.view,
+    "main.index": Permission.view,
+    "projects.index": Permission.view,
+    "projects.detail": Permission.view,
+    "projects.export": Permission.export,
+    "projects.create": Permission.create_project,
+    "projects.edit": Permission.edit_project,
+    "projects.update_status": Permission.update_status,
+    "projects.review": Permission.review,
+    "projects.archive": Permission.archive_project,
+    "projects.mine": Permission.review,
+    "imports.index": Permission.import_sheet,
+    "imports.upload": Permission.import_sheet,
+    "imports.preview": Permission.import_sheet,
+    "imports.options": Permission.import_sheet,
+    "imports.apply": Permission.import_sheet,
+    "imports.run": Permission.import_sheet,
+    "users.index": Permission.manage_users,
+    "users.create": Permission.manage_users,
+    "users.edit": Permission.manage_users,
+    "audit.index": Permission.view_audit,
+    "overview.index": Permission.view,
+}
+
+
+def has_permission(role: Role | str, permission: Permission) -> bool:
+    return permission in ROLE_PERMISSIONS[Role(role)]

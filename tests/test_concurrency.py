@@ -1,0 +1,136 @@
+"""Several gunicorn workers and several writers at once on one SQLite file: no lock errors, no
+lost write."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from concurrent.futures import ProcessPoolExecutor
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from portfolio.db import make_engine
+from portfolio.models import Project, StatusUpdate
+from tests.test_cli import free_port
+
+WRITERS = 6
+UPDATES_EACH = 8
+EMAIL, PASSWORD = "skriver@kommune.example", "skriver-kode-123"
+
+
+def _writer(base: str, project_id: int, n: int) -> list[int]:
+    """One user: logs in, then changes the comment of one project n times, as a browser would."""
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+    def form(url: str) -> tuple[str, str | None]:
+        html = opener.open(base + url, timeout=60).read().decode()
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+        version = re.search(r'name="version"[^>]*value="(\d+)"', html)
+        return token.group(1) if token else "", version.group(1) if version else None
+
+    def post(url: str, data: dict[str, str]) -> int:
+        body = urllib.parse.urlencode(data).encode()
+        try:
+            return int(opener.open(base + url, body, timeout=60).status)
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    token, _ = form("/login")
+    codes = [post("/login", {"csrf_token": token, "email": EMAIL, "password": PASSWORD})]
+    page = f"/projekter/{project_id}"
+    for i in range(n):
+        token, version = form(page)
+        codes.append(
+            post(
+                f"{page}/status",
+                {
+                    "csrf_token": token,
+                    "version": version or "",
+                    "status": "yellow",
+                    "phase": "implementation",
+                    "status_comment": f"skriver {project_id} opdatering {i}",
+                },
+            )
+        )
+    return codes
+
+
+def test_concurrent_writers_under_several_workers_lose_nothing(tmp_path: Path) -> None:
+    bin_dir = Path(sys.executable).parent
+    db = tmp_path / "shared.sqlite"
+    env = {
+        **os.environ,
+        "PORTFOLIO_DATABASE_URL": f"sqlite:///{db}",
+        "PORTFOLIO_SECRET_KEY": "concurrency-test",
+    }
+    subprocess.run(
+        [str(bin_dir / "portfolio"), "demo"],
+        env=env,
+        check=True,  # noqa: S603
+        capture_output=True,
+        timeout=120,
+    )
+    subprocess.run(  # noqa: S603
+        [
+            str(bin_dir / "portfolio"),
+            "create-user",
+            EMAIL,
+            "--name",
+            "Skriver",
+            "--role",
+            "editor",
+            "--password-stdin",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        input=PASSWORD + "\n",
+        text=True,
+        timeout=60,
+    )
+    engine = make_engine(f"sqlite:///{db}")
+    with Session(engine) as s:
+        ids = [p.id for p in s.exec(select(Project).order_by(Project.id)).all()][:WRITERS]
+        before = len(s.exec(select(StatusUpdate)).all())
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603
+        [str(bin_dir / "gunicorn"), "-w", "4", "-b", f"127.0.0.1:{port}", "portfolio:create_app()"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(base + "/health", timeout=5)  # noqa: S310
+                break
+            except OSError:
+                time.sleep(0.2)
+        with ProcessPoolExecutor(WRITERS) as pool:
+            results = list(pool.map(_writer, [base] * WRITERS, ids, [UPDATES_EACH] * WRITERS))
+    finally:
+        server.terminate()
+        log, _ = server.communicate(timeout=30)
+    codes = [c for r in results for c in r]
+    assert all(c in (200, 302) for c in codes), codes
+    assert "database is locked" not in log and "Traceback" not in log, log[-3000:]
+    with Session(engine) as s:
+        comments = s.exec(select(StatusUpdate).where(StatusUpdate.field == "status_comment")).all()
+        texts = {u.new_value for u in comments}
+        for pid in ids:
+            for i in range(UPDATES_EACH):
+                assert f"skriver {pid} opdatering {i}" in texts
+        assert len(s.exec(select(StatusUpdate)).all()) >= before + WRITERS * UPDATES_EACH
+    engine.dispose()

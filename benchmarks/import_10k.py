@@ -125,9 +125,7 @@ def main() -> None:
     data = make_sheet(rows)
     print(f"Sheet: {rows} rows, {len(data) / 1e6:.2f} MB")
     bare, bare_all = median_time(lambda: bare_parse(data), runs)
-    print(
-        f"bare openpyxl read-only parse: median {bare:.3f} s  ({_fmt(bare_all)})"
-    )
+    print(f"bare openpyxl read-only parse: median {bare:.3f} s  ({_fmt(bare_all)})")
 
     tmp = Path(tempfile.mkdtemp())
     template = tmp / "template.sqlite"

@@ -95,8 +95,9 @@ def require(permission: Permission, project: Project | None = None) -> None:
 
 
 def _forbidden(permission: Permission | None) -> None:
+    # %r: a path or e-mail with a line break cannot forge a second log line.
     current_app.logger.warning(
-        "403 %s %s for %s (role %s, needs %s)",
+        "403 %s %r for %r (role %s, needs %s)",
         request.method,
         request.path,
         getattr(current_user, "email", "anonymous"),

@@ -331,3 +331,16 @@ def test_behind_a_proxy_https_is_recognised(database_url: str, tmp_path, make_us
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
     assert "Secure" in cookie
     proxied.extensions["portfolio_db"].dispose()
+
+
+def test_a_forbidden_path_with_a_line_break_cannot_forge_a_log_line(
+    app: Flask, make_user, caplog: pytest.LogCaptureFixture
+) -> None:
+    reader = make_user(role=Role.reader)
+    client = app.test_client()
+    login(client, reader.email)
+    with caplog.at_level(logging.WARNING):
+        response = client.get("/import/x%0A403%20GET%20falsk%20for%20admin")
+    assert response.status_code == 403
+    logged = [r.getMessage() for r in caplog.records if "403" in r.getMessage()]
+    assert len(logged) == 1 and "\n" not in logged[0] and "\\n" in logged[0]

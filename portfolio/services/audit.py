@@ -44,29 +44,9 @@ def audit_row(
     }
 
 
-def audit_entry(
-    *,
-    actor: str,
-    action: str,
-    source: ChangeSource,
-    project_id: int | None = None,
-    field: str | None = None,
-    old: Any = None,
-    new: Any = None,
-    import_run_id: int | None = None,
-    at: Any = None,
-) -> AuditEntry:
-    return AuditEntry(
-        at=at or utcnow(),
-        actor=actor[:200],
-        action=action,
-        source=source,
-        project_id=project_id,
-        field=field,
-        old_value=as_text(old),
-        new_value=as_text(new),
-        import_run_id=import_run_id,
-    )
+def audit_entry(**fields: Any) -> AuditEntry:
+    """One audit entry as an ORM object (for single changes); see audit_row for the fields."""
+    return AuditEntry(**audit_row(**fields))
 
 
 @dataclass

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from babel.numbers import format_decimal
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_babel import Babel, get_locale
 
 from portfolio.domain import label
@@ -19,7 +19,8 @@ def select_locale() -> str:
 
     languages: list[str] = current_app.config["LANGUAGES"]
     # Danish first: English only when the user has chosen it, whatever the browser says.
-    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    # Outside a request (the CLI) there is no choice to honour: Danish.
+    chosen = request.cookies.get(LANGUAGE_COOKIE) if has_request_context() else None
     if chosen in languages:
         return chosen
     return str(current_app.config["BABEL_DEFAULT_LOCALE"])

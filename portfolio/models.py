@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, Relationship, SQLModel
 
 from portfolio.domain import ChangeSource, Kind, Phase, Role, Scope, Status
+from portfolio.pack import PackMode
 
 
 def utcnow() -> datetime:
@@ -178,3 +179,54 @@ class AuditEntry(SQLModel, table=True):
     new_value: str | None = Field(default=None, sa_type=sa.Text)
     source: ChangeSource = Field(sa_column=_enum(ChangeSource, nullable=False))
     import_run_id: int | None = Field(default=None, foreign_key="import_run.id", index=True)
+
+
+class Meeting(SQLModel, table=True):
+    """A Chefforum meeting and its pack: a draft until published, then frozen."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_date: date = Field(unique=True, index=True)
+    title: str = Field(max_length=200)
+    mode: PackMode = Field(sa_column=_enum(PackMode, nullable=False))
+    # The agenda item (DOMAIN.md). Empty: the suggested text, written from the live portfolio
+    # until publishing freezes it. Beslutning is written after the meeting.
+    anledning: str = Field(default="", sa_type=sa.Text)
+    sagsfremstilling: str = Field(default="", sa_type=sa.Text)
+    indstilling: str = Field(default="", sa_type=sa.Text)
+    beslutning: str = Field(default="", sa_type=sa.Text)
+    bilag: str = Field(default="", sa_type=sa.Text)  # one attachment per line
+    published_at: datetime | None = None
+    published_by: str | None = Field(default=None, max_length=200)
+    # Fixed when published, so a pack compares with the same meeting for ever.
+    previous_meeting_id: int | None = Field(default=None, foreign_key="meeting.id")
+    version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class MeetingSnapshot(SQLModel, table=True):
+    """One project as it stood when its meeting's pack was published. Written once, never
+    changed: a published pack reads only these rows."""
+
+    __tablename__ = "meeting_snapshot"
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "project_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    project_id: int  # no foreign key: the snapshot outlives any later change to the project
+    data: str = Field(sa_type=sa.Text)  # the PackProject as JSON
+
+
+class MeetingItem(SQLModel, table=True):
+    """A project's place in one meeting: flagged for decision by hand, and Chefforum's decision."""
+
+    __tablename__ = "meeting_item"
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "project_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    flagged: bool = False
+    decision: str | None = Field(default=None, sa_type=sa.Text)
+    decided_by: str | None = Field(default=None, max_length=200)
+    decided_at: datetime | None = None

@@ -29,13 +29,30 @@ def _database_label() -> str:
 
 
 def _load_demo(reset: bool) -> None:
-    from portfolio.models import AuditEntry, ImportRun, Project, StatusUpdate
+    from portfolio.models import (
+        AuditEntry,
+        ImportRun,
+        Meeting,
+        MeetingItem,
+        MeetingSnapshot,
+        Project,
+        StatusUpdate,
+    )
     from portfolio.services.demo import load_demo_portfolio, portfolio_is_empty
 
     upgrade_database(get_engine())
     session = get_session()
     if reset:
-        for model in (AuditEntry, StatusUpdate, Project, ImportRun):
+        session.execute(sa.update(Meeting).values(previous_meeting_id=None))
+        for model in (
+            MeetingItem,
+            MeetingSnapshot,
+            Meeting,
+            AuditEntry,
+            StatusUpdate,
+            Project,
+            ImportRun,
+        ):
             session.execute(sa.delete(model))
         session.flush()
     if not portfolio_is_empty(session):
@@ -311,6 +328,67 @@ def export_command(file: Path, archived: bool) -> None:
     click.echo(f"{count} projekter skrevet til {file}")
 
 
+@click.command("pack")
+@click.option(
+    "--meeting", "day", required=True, help="Mødets dato, fx 2026-12-08 eller 08-12-2026."
+)
+@click.option("--format", "fmt", required=True, type=click.Choice(["html", "pdf", "xlsx", "docx"]))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Filen, pakken skrives til.",
+)
+@click.option(
+    "--filter",
+    "query",
+    default="",
+    help='Et udsnit som i adresselinjen, fx "department=Børn & Familie&status=red".',
+)
+@with_appcontext
+def pack_command(day: str, fmt: str, output: Path, query: str) -> None:
+    """Skriv mødepakken til Chefforum som HTML, PDF, Excel eller Word."""
+    from datetime import date, datetime
+    from urllib.parse import parse_qsl
+
+    from werkzeug.datastructures import MultiDict
+
+    from portfolio.exporters.chromium import ChromiumFailed, ChromiumMissing, find_chromium
+    from portfolio.services.meetings import meeting_by_date
+    from portfolio.services.pack_export import export_pack
+    from portfolio.services.projects import ProjectFilter
+
+    meeting_date: date | None = None
+    for pattern in ("%Y-%m-%d", "%d-%m-%Y"):
+        try:
+            meeting_date = datetime.strptime(day, pattern).date()
+            break
+        except ValueError:
+            continue
+    if meeting_date is None:
+        _fail(f"“{day}” er ikke en dato; skriv fx 2026-12-08.")
+    upgrade_database(get_engine())
+    session = get_session()
+    meeting = meeting_by_date(session, meeting_date)
+    if meeting is None:
+        _fail(f"Der er intet møde den {meeting_date:%d-%m-%Y}. Opret det under Chefforum i appen.")
+    flt = ProjectFilter.from_args(MultiDict(parse_qsl(query, keep_blank_values=False)))
+    try:
+        content = export_pack(
+            session=session,
+            meeting=meeting,
+            flt=flt,
+            fmt=fmt,
+            chromium=find_chromium(current_app.config.get("CHROMIUM")),
+        )
+    except (ChromiumMissing, ChromiumFailed) as exc:
+        _fail(str(exc))
+    output.write_bytes(content)
+    state = "kladde" if meeting.published_at is None else "offentliggjort"
+    click.echo(f"Mødepakken for {meeting.title} ({state}) er skrevet til {output}")
+
+
 def register_commands(app: object) -> None:
     for command in (
         create_user_command,
@@ -320,6 +398,7 @@ def register_commands(app: object) -> None:
         projects_command,
         import_command,
         export_command,
+        pack_command,
     ):
         app.cli.add_command(command)  # type: ignore[attr-defined]
 

@@ -21,6 +21,8 @@ DEFAULTS: dict[str, object] = {
     "WTF_CSRF_TIME_LIMIT": None,
     # A process owner is asked to review a project not reviewed for this many days.
     "REVIEW_INTERVAL_DAYS": 90,
+    # Headless Chromium for PDF packs and the DOCX pack's chart images; None: look on PATH.
+    "CHROMIUM": None,
 }
 
 

@@ -85,6 +85,12 @@ ACTION_LABELS = {
     "review": _l("Gennemset"),
     "user_create": _l("Bruger oprettet"),
     "user_update": _l("Bruger ændret"),
+    "meeting_create": _l("Møde oprettet"),
+    "meeting_update": _l("Mødepakke ændret"),
+    "meeting_flag": _l("Sat på eller taget af dagsordenen"),
+    "meeting_publish": _l("Mødepakke offentliggjort"),
+    "meeting_delete": _l("Mødekladde slettet"),
+    "decision": _l("Chefforums beslutning"),
 }
 
 FIELD_LABELS = {
@@ -105,6 +111,9 @@ FIELD_LABELS = {
     "description": _l("Beskrivelse"),
     "link": _l("Link"),
     "archived": _l("Arkiveret"),
+    "decision": _l("Chefforums beslutning"),
+    "flagged": _l("Til beslutning"),
+    "meeting": _l("Møde"),
 }
 
 

@@ -18,6 +18,7 @@ class Permission(StrEnum):
     import_sheet = "import_sheet"
     manage_users = "manage_users"
     view_audit = "view_audit"
+    manage_meetings = "manage_meetings"  # prepare, publish and minute Chefforum's packs
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -31,6 +32,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.create_project,
             Permission.archive_project,
             Permission.view_audit,
+            Permission.manage_meetings,
         }
     ),
     Role.owner: frozenset(
@@ -72,6 +74,16 @@ ENDPOINTS: dict[str, Permission | None] = {
     "users.edit": Permission.manage_users,
     "audit.index": Permission.view_audit,
     "overview.index": Permission.view,
+    # Drafts are checked again in the views: only those who prepare packs see them.
+    "meetings.index": Permission.view,
+    "meetings.create": Permission.manage_meetings,
+    "meetings.detail": Permission.view,
+    "meetings.edit": Permission.manage_meetings,
+    "meetings.flag": Permission.manage_meetings,
+    "meetings.publish": Permission.manage_meetings,
+    "meetings.decide": Permission.manage_meetings,
+    "meetings.delete": Permission.manage_meetings,
+    "meetings.export": Permission.export,
 }
 
 

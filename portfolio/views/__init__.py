@@ -6,12 +6,23 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from portfolio.views import audit, auth, errors, imports, main, overview, projects, users
+    from portfolio.views import (
+        audit,
+        auth,
+        errors,
+        imports,
+        main,
+        meetings,
+        overview,
+        projects,
+        users,
+    )
 
     app.register_blueprint(main.bp)
     app.register_blueprint(projects.bp)
     app.register_blueprint(imports.bp)
     app.register_blueprint(overview.bp)
+    app.register_blueprint(meetings.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(users.bp)
     app.register_blueprint(audit.bp)

@@ -1,0 +1,369 @@
+"""Chefforum's meetings: prepare the pack, edit its text, publish it, note decisions, export it."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlmodel import Session
+from werkzeug.wrappers import Response
+
+from portfolio.auth import current_actor, require
+from portfolio.db import get_session
+from portfolio.domain import FIELD_LABELS
+from portfolio.forms import DecisionForm, FlagForm, MeetingForm, MeetingTextForm, PublishForm
+from portfolio.models import Meeting
+from portfolio.pack import PackMode
+from portfolio.pack_charts import pack_charts
+from portfolio.permissions import Permission
+from portfolio.services import meetings as svc
+from portfolio.services.pack_export import FORMATS, export_pack, pack_filename
+from portfolio.services.projects import ProjectFilter
+from portfolio.views.overview import PLOTLY_MAP_STYLE_ID, chart_text
+from portfolio.views.projects import filter_form
+
+bp = Blueprint("meetings", __name__, url_prefix="/moeder")
+
+
+def _meeting_or_404(session: Session, day: str) -> Meeting:
+    try:
+        meeting_date = date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+    meeting = svc.meeting_by_date(session, meeting_date)
+    if meeting is None:
+        abort(404)
+    # A draft is the IT department's work in progress: only those who prepare packs see it.
+    if meeting.published_at is None:
+        require(Permission.manage_meetings)
+    return meeting
+
+
+def _day(meeting: Meeting) -> str:
+    return meeting.meeting_date.isoformat()
+
+
+@bp.get("/")
+def index() -> str:
+    session = get_session()
+    can_manage = current_user.can(Permission.manage_meetings)
+    meetings = svc.list_meetings(session, include_drafts=can_manage)
+    return render_template("meetings/index.html", meetings=meetings, form=MeetingForm())
+
+
+@bp.post("/")
+def create() -> str | Response | tuple[str, int]:
+    session = get_session()
+    form = MeetingForm()
+    if form.validate_on_submit():
+        try:
+            meeting = svc.create_meeting(
+                session=session,
+                meeting_date=form.meeting_date.data,
+                mode=PackMode(form.mode.data),
+                title=form.title.data,
+                actor=current_actor(),
+            )
+        except svc.MeetingError as exc:
+            session.rollback()
+            form.meeting_date.errors = [*form.meeting_date.errors, str(exc)]
+        else:
+            session.commit()
+            flash(
+                _("Mødet er oprettet. Pakken er en kladde, indtil den offentliggøres."), "success"
+            )
+            return redirect(url_for("meetings.detail", day=_day(meeting)))
+    meetings = svc.list_meetings(session, include_drafts=True)
+    return render_template("meetings/index.html", meetings=meetings, form=form), 400
+
+
+def _text_form(session: Session, meeting: Meeting) -> MeetingTextForm:
+    """The edit form as stored; an empty part shows the suggestion it stands for."""
+    suggested = (
+        svc.suggested_meeting_texts(session, meeting) if meeting.published_at is None else {}
+    )
+    data: dict[str, Any] = {
+        "title": meeting.title,
+        "mode": PackMode(meeting.mode).value,
+        "beslutning": meeting.beslutning,
+        "version": meeting.version,
+    }
+    for name in svc.TEXT_FIELDS:
+        data[name] = getattr(meeting, name) or suggested.get(name, "")
+    return MeetingTextForm(formdata=None, data=data)
+
+
+def _render_detail(
+    session: Session,
+    meeting: Meeting,
+    *,
+    text_form: MeetingTextForm | None = None,
+    publish_form: PublishForm | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    from portfolio.exporters.pack_html import chart_views
+
+    flt = ProjectFilter.from_args(request.args)
+    pack = svc.build_pack(session, meeting, flt)
+    can_manage = current_user.can(Permission.manage_meetings)
+    query = request.args.to_dict(flat=False)
+    exports = [
+        (fmt, url_for("meetings.export", day=_day(meeting), fmt=fmt, **query)) for fmt in FORMATS
+    ]
+    return (
+        render_template(
+            "meetings/detail.html",
+            meeting=meeting,
+            pack=pack,
+            charts=chart_views(pack_charts(pack, chart_text())),
+            controls=can_manage,
+            text_form=text_form or (_text_form(session, meeting) if can_manage else None),
+            publish_form=publish_form
+            or PublishForm(formdata=None, data={"version": meeting.version}),
+            decision_form=DecisionForm(formdata=None),
+            flag_form=FlagForm(formdata=None),
+            exports=exports,
+            flt=flt,
+            filter_args={"day": _day(meeting)},
+            **filter_form(session),
+            field_labels=FIELD_LABELS,
+            plotly_map_style_id=PLOTLY_MAP_STYLE_ID,
+            back=request.full_path.rstrip("?"),
+        ),
+        status,
+    )
+
+
+@bp.get("/<day>")
+def detail(day: str) -> tuple[str, int]:
+    session = get_session()
+    return _render_detail(session, _meeting_or_404(session, day))
+
+
+def _back(meeting: Meeting) -> str:
+    """Back to the pack as the user was looking at it (its filter), never to another site."""
+    target = request.form.get("back", "")
+    prefix = url_for("meetings.detail", day=_day(meeting))
+    if target == prefix or target.startswith(prefix + "?"):
+        return target
+    return prefix
+
+
+@bp.post("/<day>/tekst")
+def edit(day: str) -> Response | tuple[str, int]:
+    session = get_session()
+    meeting = _meeting_or_404(session, day)
+    form = MeetingTextForm()
+    if not form.validate_on_submit():
+        flash(_("Teksten kunne ikke gemmes: kontroller felterne."), "error")
+        return _render_detail(session, meeting, text_form=form, status=400)
+    data: dict[str, Any] = {"beslutning": form.beslutning.data or ""}
+    if meeting.published_at is None:
+        suggested = svc.suggested_meeting_texts(session, meeting)
+        data["title"] = form.title.data or ""
+        data["mode"] = form.mode.data or meeting.mode
+        for name in svc.TEXT_FIELDS:
+            text = (getattr(form, name).data or "").replace("\r\n", "\n").strip()
+            # Left as suggested: keep it empty, so it goes on following the portfolio.
+            data[name] = "" if text == suggested[name].strip() else text
+    try:
+        changed = svc.update_meeting(
+            session=session,
+            meeting=meeting,
+            data=data,
+            actor=current_actor(),
+            expected_version=form.expected_version(),
+        )
+    except svc.StaleMeetingError:
+        session.rollback()
+        session.refresh(meeting)
+        form.version.data = str(meeting.version)
+        flash(
+            _(
+                "Pakken er ændret af en anden, siden du åbnede siden, og intet er gemt. Din "
+                "tekst står stadig i felterne: gem igen for at erstatte den anden tekst med din."
+            ),
+            "error",
+        )
+        return _render_detail(session, meeting, text_form=form, status=409)
+    except svc.MeetingError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+        return _render_detail(session, meeting, text_form=form, status=409)
+    session.commit()
+    flash(
+        _("Teksten er gemt.") if changed else _("Der var ingen ændringer at gemme."),
+        "success" if changed else "info",
+    )
+    return redirect(_back(meeting))
+
+
+@bp.post("/<day>/projekt/<int:project_id>/til-beslutning")
+def flag(day: str, project_id: int) -> Response:
+    session = get_session()
+    meeting = _meeting_or_404(session, day)
+    form = FlagForm()
+    if not form.validate_on_submit():
+        abort(400)
+    flagged = form.flagged.data == "1"
+    try:
+        svc.set_flag(
+            session=session,
+            meeting=meeting,
+            project_id=project_id,
+            flagged=flagged,
+            actor=current_actor(),
+        )
+    except svc.MeetingError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+        return redirect(_back(meeting))
+    session.commit()
+    flash(
+        _("Projektet er sat på til beslutning.")
+        if flagged
+        else _("Projektet er taget af listen til beslutning."),
+        "success",
+    )
+    return redirect(_back(meeting))
+
+
+@bp.post("/<day>/offentliggoer")
+def publish(day: str) -> Response | tuple[str, int]:
+    session = get_session()
+    meeting = _meeting_or_404(session, day)
+    form = PublishForm()
+    if not form.validate_on_submit():
+        flash(_("Pakken er ikke offentliggjort: bekræft, at den er gennemgået."), "error")
+        return _render_detail(session, meeting, publish_form=form, status=400)
+    try:
+        count = svc.publish_meeting(
+            session=session,
+            meeting=meeting,
+            actor=current_actor(),
+            expected_version=form.expected_version(),
+        )
+    except svc.StaleMeetingError:
+        session.rollback()
+        flash(
+            _(
+                "Pakken er ændret af en anden, siden du åbnede siden, og den er ikke "
+                "offentliggjort. Gennemgå den igen, og offentliggør derefter."
+            ),
+            "error",
+        )
+        return redirect(_back(meeting))
+    except svc.MeetingError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+        return redirect(_back(meeting))
+    session.commit()
+    flash(
+        _(
+            "Pakken er offentliggjort og fastfrosset med %(num)d projekter. Ændringer i "
+            "porteføljen herefter kommer med i næste møde.",
+            num=count,
+        ),
+        "success",
+    )
+    return redirect(_back(meeting))
+
+
+@bp.post("/<day>/projekt/<int:project_id>/beslutning")
+def decide(day: str, project_id: int) -> Response | tuple[str, int]:
+    session = get_session()
+    meeting = _meeting_or_404(session, day)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        flash(
+            _(
+                "Beslutningen kunne ikke gemmes: %(error)s",
+                error=" ".join(form.decision.errors) or _("formularen er ugyldig."),
+            ),
+            "error",
+        )
+        return redirect(_back(meeting))
+    try:
+        changed = svc.record_decision(
+            session=session,
+            meeting=meeting,
+            project_id=project_id,
+            text=form.decision.data or "",
+            actor=current_actor(),
+        )
+    except svc.MeetingError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+        return redirect(_back(meeting))
+    session.commit()
+    flash(
+        _("Beslutningen er noteret og står i projektets historik.")
+        if changed
+        else _("Beslutningen var uændret; intet er gemt."),
+        "success" if changed else "info",
+    )
+    return redirect(_back(meeting))
+
+
+@bp.post("/<day>/slet")
+def delete(day: str) -> Response:
+    session = get_session()
+    meeting = _meeting_or_404(session, day)
+    if not FlagForm().validate_on_submit():
+        abort(400)
+    try:
+        svc.delete_meeting(session=session, meeting=meeting, actor=current_actor())
+    except svc.MeetingError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("meetings.detail", day=_day(meeting)))
+    session.commit()
+    flash(_("Mødekladden er slettet."), "success")
+    return redirect(url_for("meetings.index"))
+
+
+@bp.get("/<day>/pakke.<fmt>")
+def export(day: str, fmt: str) -> Response:
+    from flask import make_response
+
+    from portfolio.exporters.chromium import ChromiumFailed, ChromiumMissing, find_chromium
+
+    if fmt not in FORMATS:
+        abort(404)
+    session = get_session()
+    meeting = _meeting_or_404(session, day)
+    chromium = find_chromium(current_app.config.get("CHROMIUM"))
+    try:
+        content = export_pack(
+            session=session,
+            meeting=meeting,
+            flt=ProjectFilter.from_args(request.args),
+            fmt=fmt,
+            chromium=chromium,
+        )
+    except (ChromiumMissing, ChromiumFailed) as exc:
+        flash(str(exc), "error")
+        return redirect(
+            url_for("meetings.detail", day=_day(meeting), **request.args.to_dict(flat=False))
+        )
+    response = make_response(content)
+    response.mimetype = FORMATS[fmt].mimetype.split(";")[0]
+    response.headers["Content-Type"] = FORMATS[fmt].mimetype
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{pack_filename(meeting, fmt)}"'
+    )
+    # A pack may hold a draft's numbers: never from a shared cache.
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -327,7 +327,18 @@ def edits(draw: st.DrawFn) -> dict[str, Any]:
     return out
 
 
-START = dict(status="green", phase="analysis", end_date=date(2027, 1, 1), budget_dkk=1_250_000)
+START = {
+    "status": "green",
+    "phase": "analysis",
+    "end_date": date(2027, 1, 1),
+    "budget_dkk": 1_250_000,
+}
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat() if isinstance(value, date) else str(value)
 
 
 def _expected(name: str, edit: dict[str, Any]) -> set[tuple[str, ChangeKind, Any, Any]]:
@@ -349,10 +360,7 @@ def _expected(name: str, edit: dict[str, Any]) -> set[tuple[str, ChangeKind, Any
     for field_name, kind in kinds.items():
         old, new = before[field_name], edit[field_name]
         if old != new:
-            as_text = lambda v: (
-                None if v is None else (v.isoformat() if isinstance(v, date) else str(v))
-            )
-            out.add((name, kind, as_text(old), as_text(new)))
+            out.add((name, kind, _as_text(old), _as_text(new)))
     return out
 
 

@@ -55,6 +55,12 @@ def _day(meeting: Meeting) -> str:
     return meeting.meeting_date.isoformat()
 
 
+def _with_query(url: str) -> str:
+    """The URL with this request's query (the pack's filter) carried along."""
+    query = request.query_string.decode("utf-8", "replace")
+    return f"{url}?{query}" if query else url
+
+
 @bp.get("/")
 def index() -> str:
     session = get_session()
@@ -118,9 +124,9 @@ def _render_detail(
     flt = ProjectFilter.from_args(request.args)
     pack = svc.build_pack(session, meeting, flt)
     can_manage = current_user.can(Permission.manage_meetings)
-    query = request.args.to_dict(flat=False)
     exports = [
-        (fmt, url_for("meetings.export", day=_day(meeting), fmt=fmt, **query)) for fmt in FORMATS
+        (fmt, _with_query(url_for("meetings.export", day=_day(meeting), fmt=fmt)))
+        for fmt in FORMATS
     ]
     return (
         render_template(
@@ -355,9 +361,7 @@ def export(day: str, fmt: str) -> Response:
         )
     except (ChromiumMissing, ChromiumFailed) as exc:
         flash(str(exc), "error")
-        return redirect(
-            url_for("meetings.detail", day=_day(meeting), **request.args.to_dict(flat=False))
-        )
+        return redirect(_with_query(url_for("meetings.detail", day=_day(meeting))))
     response = make_response(content)
     response.mimetype = FORMATS[fmt].mimetype.split(";")[0]
     response.headers["Content-Type"] = FORMATS[fmt].mimetype

@@ -64,9 +64,27 @@ def write_portfolio_sheet(
     ws = wb.active
     assert ws is not None  # noqa: S101  (a new workbook always has one sheet)
     ws.title = SHEET_NAME
-    last_col = get_column_letter(len(SHEET_COLUMNS))
     title = SHEET_TITLE + (f" – udtræk {exported_on:%d-%m-%Y}" if exported_on else "")
-    ws.cell(TITLE_ROW, 1, title).style = "Title"
+    count = fill_portfolio_sheet(ws, rows, title=title)
+    if hasattr(target, "write"):
+        wb.save(target)  # type: ignore[arg-type]
+    else:
+        wb.save(str(target))
+    return count
+
+
+def fill_portfolio_sheet(
+    ws: Any,
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    title: str,
+) -> int:
+    """Fills a worksheet in the SharePoint sheet's shape (title, headers, typed cells, table,
+    drop-downs, frozen header); returns the number of rows. The standalone export and the
+    meeting pack's attachment both use it, so the two can never drift apart."""
+    last_col = get_column_letter(len(SHEET_COLUMNS))
+    safe_text(ws.cell(TITLE_ROW, 1), title)
+    ws.cell(TITLE_ROW, 1).style = "Title"
     ws.merge_cells(f"A{TITLE_ROW}:{last_col}{TITLE_ROW}")
 
     for col, (field, header) in enumerate(SHEET_COLUMNS, start=1):
@@ -95,10 +113,6 @@ def write_portfolio_sheet(
     ws.add_table(table)
     ws.freeze_panes = ws.cell(HEADER_ROW + 1, 3)
     _add_dropdowns(ws, last_row + 500)
-    if hasattr(target, "write"):
-        wb.save(target)  # type: ignore[arg-type]
-    else:
-        wb.save(str(target))
     return count
 
 

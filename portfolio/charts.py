@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 import plotly.graph_objects as go
+from markupsafe import Markup
 
 NO_STATUS = "none"
 # Worst first, as the project list sorts: stacks, legends and tables follow this order.
@@ -171,6 +172,19 @@ def to_json(figure: go.Figure) -> str:
     """
     spec = {"data": figure._data, "layout": figure._layout}
     return json.dumps(spec, ensure_ascii=False, separators=(",", ":"))
+
+
+def safe_figure_json(figure: go.Figure) -> Markup:
+    """The figure as JSON that is safe inside <script type="application/json">: the same
+    escaping as Jinja's |tojson (no <, >, & or ' left). The overview and the pack share it."""
+    safe = (
+        to_json(figure)
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("'", "\\u0027")
+    )
+    return Markup(safe)  # noqa: S704 - escaped just above
 
 
 def _value_axis(text: ChartText, largest: float, *, money: bool) -> dict[str, Any]:

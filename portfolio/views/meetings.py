@@ -22,7 +22,6 @@ from werkzeug.wrappers import Response
 
 from portfolio.auth import current_actor, require
 from portfolio.db import get_session
-from portfolio.domain import FIELD_LABELS
 from portfolio.forms import DecisionForm, FlagForm, MeetingForm, MeetingTextForm, PublishForm
 from portfolio.models import Meeting
 from portfolio.pack import PackMode
@@ -119,7 +118,7 @@ def _render_detail(
     publish_form: PublishForm | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
-    from portfolio.exporters.pack_html import chart_views
+    from portfolio.exporters.pack_html import pack_context
 
     flt = ProjectFilter.from_args(request.args)
     pack = svc.build_pack(session, meeting, flt)
@@ -132,9 +131,7 @@ def _render_detail(
         render_template(
             "meetings/detail.html",
             meeting=meeting,
-            pack=pack,
-            charts=chart_views(pack_charts(pack, chart_text())),
-            controls=can_manage,
+            **pack_context(pack, pack_charts(pack, chart_text()), controls=can_manage),
             text_form=text_form or (_text_form(session, meeting) if can_manage else None),
             publish_form=publish_form
             or PublishForm(formdata=None, data={"version": meeting.version}),
@@ -144,7 +141,6 @@ def _render_detail(
             flt=flt,
             filter_args={"day": _day(meeting)},
             **filter_form(session),
-            field_labels=FIELD_LABELS,
             plotly_map_style_id=PLOTLY_MAP_STYLE_ID,
             back=request.full_path.rstrip("?"),
         ),

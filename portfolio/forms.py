@@ -264,7 +264,7 @@ class DecisionForm(FlaskForm):
         _l("Beslutning"),
         validators=[
             Optional(),
-            Length(max=4000, message=_l("Beslutningen må højst være 4000 tegn.")),
+            Length(max=4000, message=_l("Beslutningen må højst være %(num)d tegn.", num=4000)),
         ],
     )
 

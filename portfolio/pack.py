@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from portfolio.charts import NO_STATUS, danish_day, danish_money
 from portfolio.domain import label
@@ -203,9 +204,9 @@ def describe_change(change: Change) -> str:
     if kind == ChangeKind.end_date and change.old and change.new:
         days = (date.fromisoformat(change.new) - date.fromisoformat(change.old)).days
         if days > 0:
-            text += " " + _("(skredet %(days)d dage)", days=days)
+            text += " " + ngettext("(skredet %(num)d dag)", "(skredet %(num)d dage)", days)
         else:
-            text += " " + _("(fremrykket %(days)d dage)", days=-days)
+            text += " " + ngettext("(fremrykket %(num)d dag)", "(fremrykket %(num)d dage)", -days)
     elif kind == ChangeKind.budget and change.old and change.new:
         diff = int(change.new) - int(change.old)
         sign = "+" if diff > 0 else "−"
@@ -359,11 +360,15 @@ def suggested_texts(pack: Pack) -> dict[str, str]:
             "beslutning. Operationelle projekter sendes til orientering."
         )
     lines = [
-        _(
-            "Porteføljen omfatter %(total)d projekter, heraf %(strategic)d strategiske. "
-            "Status: %(red)d røde, %(yellow)d gule og %(green)d grønne; %(none)d uden status.",
-            total=total,
+        ngettext(
+            "Porteføljen omfatter %(num)d projekt (strategiske: %(strategic)d).",
+            "Porteføljen omfatter %(num)d projekter (strategiske: %(strategic)d).",
+            total,
             strategic=strategic,
+        )
+        + " "
+        + _(
+            "Status: røde %(red)d, gule %(yellow)d, grønne %(green)d, uden status %(none)d.",
             red=counts.get("red", 0),
             yellow=counts.get("yellow", 0),
             green=counts.get("green", 0),
@@ -376,19 +381,22 @@ def suggested_texts(pack: Pack) -> dict[str, str]:
         assert pack.previous_meeting_date is not None  # noqa: S101
         worse = sum(1 for c in pack.changes if is_worsening(c))
         lines.append(
-            _(
-                "Siden mødet %(day)s er der %(num)d ændringer, heraf %(worse)d forværringer "
-                "(se afsnittet Ændringer siden sidste møde).",
+            ngettext(
+                "Siden mødet %(day)s er der sket %(num)d ændring (forværringer: %(worse)d); se "
+                "afsnittet Ændringer siden sidste møde.",
+                "Siden mødet %(day)s er der sket %(num)d ændringer (forværringer: %(worse)d); se "
+                "afsnittet Ændringer siden sidste møde.",
+                len(pack.changes),
                 day=danish_day(pack.previous_meeting_date),
-                num=len(pack.changes),
                 worse=worse,
             )
         )
     if pack.for_decision:
         lines.append(
-            _(
-                "%(num)d strategiske projekter forelægges til beslutning: %(names)s.",
-                num=len(pack.for_decision),
+            ngettext(
+                "%(num)d projekt forelægges til beslutning: %(names)s.",
+                "%(num)d projekter forelægges til beslutning: %(names)s.",
+                len(pack.for_decision),
                 names=", ".join(i.project.name for i in pack.for_decision),
             )
         )

@@ -102,7 +102,7 @@ def test_a_draft_says_so_and_a_filter_is_described() -> None:
     assert any("Afdeling: Børn & Familie" in r for r in rows)
     # without a filter, no such line
     plain = _rows(_book(_export(make_pack()))["Oversigt"])
-    assert not any(r[0] == "Udvalg" for r in plain)
+    assert not any(r[0] == "Udsnit" for r in plain)
 
 
 def test_the_charts_numbers_are_tables_of_numbers_on_the_overview() -> None:

@@ -45,10 +45,7 @@ def test_the_sheet_has_headers_table_dropdowns_frozen_header_and_typed_cells() -
     assert row["Startdato"].is_date and row["Startdato"].value.date() == date(2020, 3, 1)
     assert row["Budget (kr.)"].value == 450_000 and "kr." in row["Budget (kr.)"].number_format
     assert ws.freeze_panes is not None
-    lists = {
-        str(dv.sqref).split(":")[0]: dv.formula1
-        for dv in ws.data_validations.dataValidation
-    }
+    lists = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in ws.data_validations.dataValidation}
     assert any("Grøn" in f and "Rød" in f for f in lists.values())
     assert any("Nationalt skal-projekt" in f for f in lists.values())
     assert any("Gevinstrealisering" in f for f in lists.values())

@@ -83,7 +83,7 @@ def test_published_text_is_frozen_but_the_decision_can_be_written(
     meeting = _meeting(session, date(2026, 10, 22))
     _publish(session, meeting)
     frozen = meeting.sagsfremstilling
-    assert "1 projekter" in frozen or "omfatter 1" in frozen  # the suggestion became the text
+    assert "Porteføljen omfatter 1 projekt " in frozen  # the suggestion became the text
     before = snapshot(session)
     with pytest.raises(svc.MeetingError, match="offentliggjort"):
         svc.update_meeting(

@@ -138,7 +138,7 @@ def _write_overview(ws: Any, pack: Pack, charts: Sequence[PackChart]) -> None:
     )
     facts: list[tuple[str, object]] = [(_("Mødedato"), pack.meeting_date), (_("Status"), state)]
     if pack.filter_description:
-        facts.append((_("Udvalg"), pack.filter_description))
+        facts.append((_("Udsnit"), pack.filter_description))
     row = 2
     for name, value in facts:
         _put(ws.cell(row, 1), name).font = BOLD

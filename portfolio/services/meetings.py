@@ -4,11 +4,12 @@ decision, Chefforum's decisions, and the Pack every export renders."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any, cast
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlmodel import Session, col, select
 
@@ -116,7 +117,7 @@ def create_meeting(
         )
     meeting = Meeting(
         meeting_date=meeting_date,
-        title=(title or "").strip()[:200] or default_title(meeting_date),
+        title=(title or "").strip()[:200] or _danish(default_title, meeting_date),
         mode=mode,
     )
     session.add(meeting)
@@ -172,7 +173,7 @@ def update_meeting(
         if isinstance(value, str):
             value = value.replace("\r\n", "\n").strip()
         if name == "title":
-            value = (value or "")[:200] or default_title(meeting.meeting_date)
+            value = (value or "")[:200] or _danish(default_title, meeting.meeting_date)
         if name == "mode":
             value = PackMode(value)
         if value != getattr(meeting, name):
@@ -265,9 +266,9 @@ def publish_meeting(
             for pid, p in projects.items()
         ],
     )
-    # The suggested text as it reads now becomes the pack's text.
-    pack = build_pack(session, meeting)
-    texts = suggested_texts(pack)
+    # The suggested text as it reads now becomes the pack's text (in Danish: the record's
+    # language, whatever language the user reads the app in).
+    texts = suggested_meeting_texts(session, meeting)
     for name in TEXT_FIELDS:
         if not getattr(meeting, name).strip():
             setattr(meeting, name, texts[name])
@@ -571,8 +572,15 @@ def build_pack(session: Session, meeting: Meeting, flt: ProjectFilter | None = N
 
 
 def suggested_meeting_texts(session: Session, meeting: Meeting) -> dict[str, str]:
-    """What the edit form offers for the empty parts: the suggestion for the whole portfolio."""
-    return suggested_texts(build_pack(session, meeting))
+    """What the edit form offers for the empty parts: the suggestion for the whole portfolio,
+    in Danish."""
+    with force_locale("da"):
+        return suggested_texts(build_pack(session, meeting))
+
+
+def _danish(fn: Callable[[date], str], day: date) -> str:
+    with force_locale("da"):
+        return fn(day)
 
 
 def changes_of(kind: ChangeKind, pack: Pack) -> list[Change]:

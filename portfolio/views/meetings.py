@@ -16,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlmodel import Session
 from werkzeug.wrappers import Response
@@ -273,10 +274,12 @@ def publish(day: str) -> Response | tuple[str, int]:
         return redirect(_back(meeting))
     session.commit()
     flash(
-        _(
+        ngettext(
+            "Pakken er offentliggjort og fastfrosset med %(num)d projekt. Ændringer i "
+            "porteføljen herefter kommer med i næste møde.",
             "Pakken er offentliggjort og fastfrosset med %(num)d projekter. Ændringer i "
             "porteføljen herefter kommer med i næste møde.",
-            num=count,
+            count,
         ),
         "success",
     )

@@ -36,7 +36,9 @@ def test_prepare_edit_publish_and_export_a_pack(
     assert page.console_errors == []  # type: ignore[attr-defined]
 
     page.get_by_text("Redigér dagsordenspunktet").click()
-    page.get_by_role("textbox", name="Anledning").fill("Status på de strategiske projekter før budgetseminaret.")
+    page.get_by_role("textbox", name="Anledning").fill(
+        "Status på de strategiske projekter før budgetseminaret."
+    )
     page.get_by_role("button", name="Gem teksten").click()
     expect(page.get_by_role("status").first).to_contain_text("Teksten er gemt")
     expect(pack).to_contain_text("Status på de strategiske projekter før budgetseminaret.")

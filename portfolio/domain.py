@@ -114,6 +114,14 @@ FIELD_LABELS = {
     "decision": _l("Chefforums beslutning"),
     "flagged": _l("Til beslutning"),
     "meeting": _l("Møde"),
+    # A meeting's parts, as the audit trail names them.
+    "meeting.title": _l("Titel"),
+    "meeting.mode": _l("Pakkens indhold"),
+    "meeting.anledning": _l("Anledning"),
+    "meeting.sagsfremstilling": _l("Sagsfremstilling"),
+    "meeting.indstilling": _l("Indstilling"),
+    "meeting.beslutning": _l("Beslutning"),
+    "meeting.bilag": _l("Bilag"),
 }
 
 

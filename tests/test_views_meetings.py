@@ -388,3 +388,25 @@ def test_the_cli_writes_the_pack(
     )
     assert missing.exit_code == 1
     assert "Der er intet møde den 01-01-2031" in missing.output
+
+
+def test_a_pack_published_from_the_english_ui_is_still_a_danish_document(
+    client: FlaskClient, session: Session, make_project: Callable[..., Project]
+) -> None:
+    make_project(status="red")
+    _create(session)
+    client.set_cookie("portfolio_lang", "en")
+    html = client.get(PAGE).get_data(as_text=True)
+    assert "Publish the pack" in html or "Download as" in html  # the page speaks English
+    response = client.post(
+        f"{PAGE}/offentliggoer",
+        data={"csrf_token": _form_value(html, "csrf_token"), "version": "1", "confirm": "y"},
+    )
+    assert response.status_code == 302
+    session.expire_all()
+    meeting = session.exec(select(Meeting)).one()
+    assert meeting.indstilling.startswith("Chefen for Økonomi & Stab indstiller,")
+    assert "Porteføljen omfatter 1 projekt" in meeting.sagsfremstilling
+    document = docx.Document(BytesIO(client.get(f"{PAGE}/pakke.docx").data))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert headings[:2] == ["Anledning", "Sagsfremstilling"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from io import BytesIO
 from typing import NamedTuple
 
@@ -12,6 +13,8 @@ from portfolio.models import Meeting
 from portfolio.pack_charts import pack_charts
 from portfolio.services.meetings import build_pack
 from portfolio.services.projects import ProjectFilter
+
+log = logging.getLogger(__name__)
 
 
 class PackFormat(NamedTuple):
@@ -48,7 +51,12 @@ def export_pack(
     PDF needs Chromium (ChromiumMissing without it); DOCX draws its chart images with Chromium
     when there is one, and gives the charts' numbers as tables when not.
     """
-    from portfolio.exporters.chromium import ChromiumMissing, chart_images, html_to_pdf
+    from portfolio.exporters.chromium import (
+        ChromiumError,
+        ChromiumMissing,
+        chart_images,
+        html_to_pdf,
+    )
     from portfolio.exporters.pack_docx import write_pack_docx
     from portfolio.exporters.pack_html import render_pack_html
     from portfolio.exporters.pack_xlsx import write_pack_xlsx
@@ -68,6 +76,12 @@ def export_pack(
         if fmt == "xlsx":
             write_pack_xlsx(pack, charts, buffer)
         else:
-            images = chart_images(charts, chromium=chromium) if chromium else None
+            images = None
+            if chromium:
+                try:
+                    images = chart_images(charts, chromium=chromium)
+                except ChromiumError:
+                    # The agenda item matters more than its pictures: the numbers go in instead.
+                    log.warning("DOCX pack without chart images", exc_info=True)
             write_pack_docx(pack, charts, buffer, images)
         return buffer.getvalue()

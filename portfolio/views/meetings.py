@@ -164,6 +164,13 @@ def _back(meeting: Meeting) -> str:
     return prefix
 
 
+def _refused(session: Session, meeting: Meeting, exc: Exception) -> Response:
+    """The meeting's state does not allow it: nothing is saved, and the user is told why."""
+    session.rollback()
+    flash(str(exc), "error")
+    return redirect(_back(meeting))
+
+
 @bp.post("/<day>/tekst")
 def edit(day: str) -> Response | tuple[str, int]:
     session = get_session()
@@ -230,9 +237,7 @@ def flag(day: str, project_id: int) -> Response:
             actor=current_actor(),
         )
     except svc.MeetingError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-        return redirect(_back(meeting))
+        return _refused(session, meeting, exc)
     session.commit()
     flash(
         _("Projektet er sat på til beslutning.")
@@ -269,9 +274,7 @@ def publish(day: str) -> Response | tuple[str, int]:
         )
         return redirect(_back(meeting))
     except svc.MeetingError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-        return redirect(_back(meeting))
+        return _refused(session, meeting, exc)
     session.commit()
     flash(
         ngettext(
@@ -309,9 +312,7 @@ def decide(day: str, project_id: int) -> Response | tuple[str, int]:
             actor=current_actor(),
         )
     except svc.MeetingError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-        return redirect(_back(meeting))
+        return _refused(session, meeting, exc)
     session.commit()
     flash(
         _("Beslutningen er noteret og står i projektets historik.")

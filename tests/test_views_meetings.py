@@ -410,3 +410,33 @@ def test_a_pack_published_from_the_english_ui_is_still_a_danish_document(
     document = docx.Document(BytesIO(client.get(f"{PAGE}/pakke.docx").data))
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
     assert headings[:2] == ["Anledning", "Sagsfremstilling"]
+
+
+def test_publishing_from_a_stale_page_is_refused_and_nothing_is_frozen(
+    client: FlaskClient, session: Session, make_project: Callable[..., Project]
+) -> None:
+    make_project()
+    meeting = _create(session)
+    html = client.get(PAGE).get_data(as_text=True)
+    svc.update_meeting(session=session, meeting=meeting, data={"anledning": "Ny"}, actor=ACTOR)
+    session.commit()
+    before = snapshot(session)
+    response = client.post(
+        f"{PAGE}/offentliggoer",
+        data={"csrf_token": _form_value(html, "csrf_token"), "version": "1", "confirm": "y"},
+        follow_redirects=True,
+    )
+    assert "ændret af en anden" in response.get_data(as_text=True)
+    assert snapshot(session) == before
+    assert count_rows(session, MeetingSnapshot) == 0
+
+
+def test_demo_reset_clears_meetings_too(
+    runner: FlaskCliRunner, session: Session, make_project: Callable[..., Project]
+) -> None:
+    make_project()
+    _publish(session, _create(session))
+    result = runner.invoke(args=["demo", "--reset"])
+    assert result.exit_code == 0, result.output
+    assert count_rows(session, Meeting) == 0
+    assert count_rows(session, Project) > 1

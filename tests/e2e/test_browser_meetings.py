@@ -48,6 +48,18 @@ def test_prepare_edit_publish_and_export_a_pack(
     expect(page.get_by_role("status").first).to_contain_text("offentliggjort")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Offentliggjort")
 
+    # After the meeting: Chefforum's decision on a project, which enters its history.
+    item = pack.locator("table.pack-decisions tbody tr").first
+    name = item.locator("th").inner_text()
+    item.get_by_text("Notér beslutning").click()
+    item.get_by_role("textbox").fill("Chefforum godkender den nye tidsplan.")
+    item.get_by_role("button", name="Gem beslutning").click()
+    expect(page.get_by_role("status").first).to_contain_text("Beslutningen er noteret")
+    page.goto(f"{live_server}/projekter/?q={name}")
+    page.get_by_role("link", name=name, exact=True).first.click()
+    expect(page.locator("table.history")).to_contain_text("Chefforum godkender den nye tidsplan.")
+    page.goto(f"{live_server}/moeder/2026-12-08")
+
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Hent som PDF").click()
     download = download_info.value

@@ -14,9 +14,10 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -25,6 +26,8 @@ from portfolio.charts import NO_STATUS, danish_day, danish_money
 from portfolio.domain import label
 
 CLOSED_PHASES = frozenset({"completed", "stopped"})
+# The app's default BABEL_DEFAULT_TIMEZONE: the day a pack was published, as its readers count.
+MUNICIPAL_TIME = ZoneInfo("Europe/Copenhagen")
 
 
 class PackMode(StrEnum):
@@ -241,12 +244,6 @@ class PackItem:
     previous_decision_date: date | None = None
 
 
-@dataclass(frozen=True)
-class PreviousDecision:
-    meeting_date: date
-    text: str
-
-
 @dataclass
 class Pack:
     meeting_id: int
@@ -273,6 +270,16 @@ class Pack:
     @property
     def is_draft(self) -> bool:
         return self.published_at is None
+
+    @property
+    def published_day(self) -> str:
+        """The day it was published, as the municipality's calendar has it: 01-12-2026."""
+        if self.published_at is None:
+            return ""
+        aware = self.published_at
+        if aware.tzinfo is None:
+            aware = aware.replace(tzinfo=UTC)  # stored in UTC
+        return danish_day(aware.astimezone(MUNICIPAL_TIME).date())
 
     @property
     def status_counts(self) -> Counter[str]:
@@ -338,7 +345,8 @@ def long_date(day: date) -> str:
 
 
 def default_title(day: date) -> str:
-    return _("Chefforum %(day)s", day=long_date(day))
+    # A name and a Danish date, in every language: the pack is a Danish document.
+    return f"Chefforum {long_date(day)}"
 
 
 def suggested_texts(pack: Pack) -> dict[str, str]:

@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from io import BytesIO
 from typing import IO, Any
-from zoneinfo import ZoneInfo
 
 from docx import Document
 from docx.image.exceptions import UnrecognizedImageError
@@ -30,7 +29,6 @@ from portfolio.pack import (
 from portfolio.pack_charts import PackChart
 
 LANGUAGE = "da-DK"
-LOCAL_TIME = ZoneInfo("Europe/Copenhagen")
 TABLE_STYLE = "Light Grid Accent 1"
 PICTURE_WIDTH = Cm(16)
 # Characters XML 1.0 cannot hold at all (lxml refuses them); CR is folded into LF first.
@@ -63,12 +61,6 @@ def _end_date(project: PackProject) -> str:
     if project.slipped and project.baseline_end_date:
         text += " " + _("(oprindelig %(day)s)", day=danish_day(project.baseline_end_date))
     return text
-
-
-def _published_day(published_at: datetime) -> str:
-    # Stored in UTC; the reader's calendar day is Copenhagen's.
-    aware = published_at if published_at.tzinfo else published_at.replace(tzinfo=UTC)
-    return danish_day(aware.astimezone(LOCAL_TIME).date())
 
 
 # --- building blocks ------------------------------------------------------------------------
@@ -287,7 +279,7 @@ def write_pack_docx(
     if pack.is_draft or pack.published_at is None:
         state = _("Kladde")
     else:
-        state = _("Offentliggjort %(day)s", day=_published_day(pack.published_at))
+        state = _("Offentliggjort %(day)s", day=pack.published_day)
     doc.add_paragraph(_("Mødedato: %(day)s", day=long_date(pack.meeting_date)) + " · " + state)
     if pack.filter_description:
         doc.add_paragraph(_("Udsnit: %(filter)s", filter=clean(pack.filter_description)))

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import IO, Any
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
@@ -25,7 +24,6 @@ from portfolio.exporters.sheet import DATE_FORMAT, fill_portfolio_sheet, safe_te
 from portfolio.pack import Pack, PackItem, PackMode, change_title, describe_change
 from portfolio.pack_charts import PackChart
 
-LOCAL_TIME = ZoneInfo("Europe/Copenhagen")
 TABLE_STYLE = "TableStyleMedium2"
 BOLD = Font(bold=True)
 TOP_WRAP = Alignment(wrap_text=True, vertical="top")
@@ -115,12 +113,6 @@ def _add_table(ws: Any, name: str, first_row: int, columns: int, rows: int) -> N
     ws.add_table(table)
 
 
-def _published_day(published_at: datetime) -> str:
-    # Stored in UTC; the reader's calendar day is Copenhagen's.
-    aware = published_at if published_at.tzinfo else published_at.replace(tzinfo=UTC)
-    return danish_day(aware.astimezone(LOCAL_TIME).date())
-
-
 # --- Oversigt ---------------------------------------------------------------------------------
 
 
@@ -134,7 +126,7 @@ def _write_overview(ws: Any, pack: Pack, charts: Sequence[PackChart]) -> None:
     state = (
         _("Kladde")
         if pack.published_at is None
-        else _("Offentliggjort %(day)s", day=_published_day(pack.published_at))
+        else _("Offentliggjort %(day)s", day=pack.published_day)
     )
     facts: list[tuple[str, object]] = [(_("Mødedato"), pack.meeting_date), (_("Status"), state)]
     if pack.filter_description:

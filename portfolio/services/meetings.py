@@ -4,9 +4,9 @@ decision, Chefforum's decisions, and the Pack every export renders."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import force_locale
@@ -17,7 +17,6 @@ from portfolio.bulk import insert_rows
 from portfolio.charts import NO_STATUS
 from portfolio.domain import FIELD_LABELS, ChangeSource, label
 from portfolio.models import (
-    AuditEntry,
     Department,
     Meeting,
     MeetingItem,
@@ -28,7 +27,6 @@ from portfolio.models import (
 )
 from portfolio.pack import (
     Change,
-    ChangeKind,
     Pack,
     PackItem,
     PackMode,
@@ -39,8 +37,15 @@ from portfolio.pack import (
     sort_for_decision,
     suggested_texts,
 )
-from portfolio.services.audit import audit_entry, audit_row
-from portfolio.services.projects import FILTER_KEYS, LEAD, OWNER, ProjectFilter, filter_projects
+from portfolio.services.audit import audit_entry
+from portfolio.services.projects import (
+    FILTER_KEYS,
+    LEAD,
+    OWNER,
+    ProjectFilter,
+    history_row,
+    select_rows,
+)
 
 # The agenda item's parts that can be edited while the pack is a draft; Beslutning always.
 TEXT_FIELDS = ("anledning", "sagsfremstilling", "indstilling", "bilag")
@@ -117,7 +122,7 @@ def create_meeting(
         )
     meeting = Meeting(
         meeting_date=meeting_date,
-        title=(title or "").strip()[:200] or _danish(default_title, meeting_date),
+        title=(title or "").strip()[:200] or default_title(meeting_date),
         mode=mode,
     )
     session.add(meeting)
@@ -155,7 +160,8 @@ def update_meeting(
     expected_version: int | None = None,
 ) -> list[str]:
     """Save the agenda item's text. A draft takes every field; a published pack only its
-    Beslutning. Returns the names of the fields that changed."""
+    Beslutning. A part saved just as the suggestion reads is kept empty, so that it goes on
+    following the portfolio until publishing. Returns the names of the fields that changed."""
     _check_version(meeting, expected_version)
     allowed = DRAFT_FIELDS if meeting.published_at is None else ("beslutning",)
     refused = [
@@ -165,6 +171,11 @@ def update_meeting(
         raise MeetingError(
             _("Pakken er offentliggjort og kan ikke ændres; kun beslutningen kan skrives.")
         )
+    suggested = (
+        suggested_meeting_texts(session, meeting)
+        if meeting.published_at is None and any(data.get(n) for n in TEXT_FIELDS)
+        else {}
+    )
     changed = []
     for name in allowed:
         if name not in data:
@@ -172,8 +183,10 @@ def update_meeting(
         value = data[name]
         if isinstance(value, str):
             value = value.replace("\r\n", "\n").strip()
+            if name in suggested and value == suggested[name].strip():
+                value = ""
         if name == "title":
-            value = (value or "")[:200] or _danish(default_title, meeting.meeting_date)
+            value = (value or "")[:200] or default_title(meeting.meeting_date)
         if name == "mode":
             value = PackMode(value)
         if value != getattr(meeting, name):
@@ -256,19 +269,19 @@ def publish_meeting(
             )
         )
     previous = latest_published_before(session, meeting.meeting_date)
-    projects = live_projects(session)
+    # The unfiltered draft holds every active project: that is the snapshot. Its suggested
+    # text, as it reads now (in Danish, the record's language), becomes the pack's text.
+    pack = build_pack(session, meeting)
+    texts = suggested_meeting_texts(session, meeting, unfiltered=pack)
     assert meeting.id is not None  # noqa: S101
     insert_rows(
         session,
         MeetingSnapshot,
         [
-            {"meeting_id": meeting.id, "project_id": pid, "data": p.to_json()}
-            for pid, p in projects.items()
+            {"meeting_id": meeting.id, "project_id": p.id, "data": p.to_json()}
+            for p in pack.projects
         ],
     )
-    # The suggested text as it reads now becomes the pack's text (in Danish: the record's
-    # language, whatever language the user reads the app in).
-    texts = suggested_meeting_texts(session, meeting)
     for name in TEXT_FIELDS:
         if not getattr(meeting, name).strip():
             setattr(meeting, name, texts[name])
@@ -283,7 +296,7 @@ def publish_meeting(
         new=meeting.meeting_date.isoformat(),
     )
     _touch(session, meeting)
-    return len(projects)
+    return len(pack.projects)
 
 
 def record_decision(
@@ -321,37 +334,32 @@ def record_decision(
     now = utcnow()
     item.decision, item.decided_by, item.decided_at = new, actor[:200], now
     session.add(item)
-    common = {"actor": actor[:200], "source": ChangeSource.web, "import_run_id": None}
+    # In the project's history as the meeting's decision, next to its status and phase.
     insert_rows(
         session,
         StatusUpdate,
         [
-            {
-                "project_id": project_id,
-                "changed_at": now,
-                "changed_by": actor[:200],
-                "field": "decision",
-                "old_value": old,
-                "new_value": _decision_history_text(meeting, new),
-                "source": ChangeSource.web,
-                "import_run_id": None,
-            }
-        ],
-    )
-    insert_rows(
-        session,
-        AuditEntry,
-        [
-            audit_row(
-                action="decision",
-                project_id=project_id,
-                field="decision",
-                old=old,
-                new=new,
+            history_row(
+                project_id,
+                "decision",
+                _decision_history_text(meeting, old),
+                _decision_history_text(meeting, new),
                 at=now,
-                **common,  # type: ignore[arg-type]
+                actor=actor,
+                source=ChangeSource.web,
+                import_run_id=None,
             )
         ],
+    )
+    _audit(
+        session,
+        "decision",
+        actor,
+        project_id=project_id,
+        field="decision",
+        old=old,
+        new=new,
+        at=now,
     )
     session.flush()
     return True
@@ -384,33 +392,27 @@ def delete_meeting(*, session: Session, meeting: Meeting, actor: str) -> None:
 
 def live_projects(session: Session) -> dict[int, PackProject]:
     """Every active (not archived) project as it stands now, by id."""
-
-    def text(column: object) -> sa.ColumnElement[str]:
-        return sa.type_coerce(column, sa.String())
-
-    stmt = filter_projects(
-        sa.select(
-            col(Project.id),
-            col(Project.name),
-            col(Project.case_number),
-            text(col(Project.scope)),
-            text(col(Project.kind)),
-            col(Department.name),
-            col(OWNER.name),
-            col(LEAD.name),
-            text(col(Project.phase)),
-            text(col(Project.status)),
-            col(Project.status_comment),
-            col(Project.start_date),
-            col(Project.end_date),
-            col(Project.baseline_end_date),
-            col(Project.budget_dkk),
-            col(Project.description),
-            col(Project.link),
-        ).select_from(Project),
+    rows = select_rows(
+        session,
         ProjectFilter(),
+        Project.id,
+        Project.name,
+        Project.case_number,
+        Project.scope,
+        Project.kind,
+        Department.name,
+        OWNER.name,
+        LEAD.name,
+        Project.phase,
+        Project.status,
+        Project.status_comment,
+        Project.start_date,
+        Project.end_date,
+        Project.baseline_end_date,
+        Project.budget_dkk,
+        Project.description,
+        Project.link,
     )
-    rows = cast("list[tuple[Any, ...]]", session.connection().execute(stmt).all())
     return {row[0]: PackProject(*row) for row in rows}
 
 
@@ -561,8 +563,10 @@ def build_pack(session: Session, meeting: Meeting, flt: ProjectFilter | None = N
         previous_status=previous_status,
         filter_description=describe_filter(flt),
     )
-    # A draft's empty parts read as the suggestion, written from the numbers just computed.
-    suggested = suggested_texts(pack)
+    # A draft's empty parts read as the suggestion, written from the numbers just computed,
+    # in Danish like the text it stands in for.
+    with force_locale("da"):
+        suggested = suggested_texts(pack)
     for name in ("anledning", "sagsfremstilling", "indstilling"):
         if not getattr(pack, name).strip():
             setattr(pack, name, suggested[name])
@@ -571,17 +575,10 @@ def build_pack(session: Session, meeting: Meeting, flt: ProjectFilter | None = N
     return pack
 
 
-def suggested_meeting_texts(session: Session, meeting: Meeting) -> dict[str, str]:
-    """What the edit form offers for the empty parts: the suggestion for the whole portfolio,
-    in Danish."""
+def suggested_meeting_texts(
+    session: Session, meeting: Meeting, *, unfiltered: Pack | None = None
+) -> dict[str, str]:
+    """The suggestion for the agenda item's empty parts, in Danish: written from the whole
+    portfolio (`unfiltered`, when the caller has already built that pack)."""
     with force_locale("da"):
-        return suggested_texts(build_pack(session, meeting))
-
-
-def _danish(fn: Callable[[date], str], day: date) -> str:
-    with force_locale("da"):
-        return fn(day)
-
-
-def changes_of(kind: ChangeKind, pack: Pack) -> list[Change]:
-    return [c for c in pack.changes if c.kind == kind]
+        return suggested_texts(unfiltered or build_pack(session, meeting))

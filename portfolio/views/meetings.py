@@ -95,11 +95,8 @@ def create() -> str | Response | tuple[str, int]:
     return render_template("meetings/index.html", meetings=meetings, form=form), 400
 
 
-def _text_form(session: Session, meeting: Meeting) -> MeetingTextForm:
+def _text_form(meeting: Meeting, suggested: dict[str, str]) -> MeetingTextForm:
     """The edit form as stored; an empty part shows the suggestion it stands for."""
-    suggested = (
-        svc.suggested_meeting_texts(session, meeting) if meeting.published_at is None else {}
-    )
     data: dict[str, Any] = {
         "title": meeting.title,
         "mode": PackMode(meeting.mode).value,
@@ -124,6 +121,13 @@ def _render_detail(
     flt = ProjectFilter.from_args(request.args)
     pack = svc.build_pack(session, meeting, flt)
     can_manage = current_user.can(Permission.manage_meetings)
+    if text_form is None and can_manage:
+        suggested = {}
+        if meeting.published_at is None:
+            # The suggestion is written from the whole portfolio: reuse the pack when it is.
+            whole = None if flt.active() else pack
+            suggested = svc.suggested_meeting_texts(session, meeting, unfiltered=whole)
+        text_form = _text_form(meeting, suggested)
     exports = [
         (fmt, _with_query(url_for("meetings.export", day=_day(meeting), fmt=fmt)))
         for fmt in FORMATS
@@ -133,7 +137,7 @@ def _render_detail(
             "meetings/detail.html",
             meeting=meeting,
             **pack_context(pack, pack_charts(pack, chart_text()), controls=can_manage),
-            text_form=text_form or (_text_form(session, meeting) if can_manage else None),
+            text_form=text_form,
             publish_form=publish_form
             or PublishForm(formdata=None, data={"version": meeting.version}),
             decision_form=DecisionForm(formdata=None),
@@ -181,13 +185,10 @@ def edit(day: str) -> Response | tuple[str, int]:
         return _render_detail(session, meeting, text_form=form, status=400)
     data: dict[str, Any] = {"beslutning": form.beslutning.data or ""}
     if meeting.published_at is None:
-        suggested = svc.suggested_meeting_texts(session, meeting)
         data["title"] = form.title.data or ""
         data["mode"] = form.mode.data or meeting.mode
         for name in svc.TEXT_FIELDS:
-            text = (getattr(form, name).data or "").replace("\r\n", "\n").strip()
-            # Left as suggested: keep it empty, so it goes on following the portfolio.
-            data[name] = "" if text == suggested[name].strip() else text
+            data[name] = getattr(form, name).data or ""
     try:
         changed = svc.update_meeting(
             session=session,

@@ -188,13 +188,3 @@ VALUE_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "red": ("R", "Red", "Rod", "Amber/Red", "Red/Amber", "🔴"),
     },
 }
-
-# The database's limits, so a too long text is a problem in the sheet, not a failed import.
-MAX_LENGTHS: dict[str, int] = {
-    "name": 300,
-    "case_number": 60,
-    "department": 120,
-    "process_owner": 200,
-    "project_lead": 200,
-    "link": 2000,
-}

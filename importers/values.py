@@ -7,12 +7,13 @@ import re
 import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from openpyxl.utils.datetime import WINDOWS_EPOCH, from_excel
 from openpyxl.utils.escape import unescape
 
-from importers.columns import HEADERS, MAX_LENGTHS, VALUE_LABELS, VALUE_SYNONYMS
+from importers.columns import HEADERS, VALUE_LABELS, VALUE_SYNONYMS
+from importers.fields import MAX_BUDGET, FieldError, check_budget, check_text
 
 # "Nothing here" in a person, department, choice, date, amount, case-number or link cell
 # (pandas writes "nan", people write dashes). Names and free text keep them as written.
@@ -25,7 +26,6 @@ ENUM_FIELDS = ("scope", "kind", "phase", "status")
 DATE_FIELDS = ("start_date", "end_date", "baseline_end_date")
 MONEY_FIELDS = ("budget_dkk",)
 
-MAX_BUDGET = 10**15
 # Plain numbers in a date column are read as Excel serials only in a plausible span (1950-2100),
 # so a year such as 2024 typed into a date cell is reported instead of becoming 1905-07-16.
 SERIAL_SPAN = (18_264, 73_051)
@@ -146,13 +146,14 @@ def long_text(raw: object) -> str | None:
     return text or None
 
 
-def _check_length(field: str, text: str | None) -> str | None:
-    limit = MAX_LENGTHS.get(field)
-    if text is not None and limit is not None and len(text) > limit:
-        raise CellProblem(
-            f"Teksten er for lang ({len(text)} tegn) – {HEADERS[field]} må højst have {limit} tegn."
-        )
-    return text
+def _checked(field: str, text: str | None) -> str | None:
+    """The text, if the shared field rules (length, control characters) let it be stored."""
+    if text is None:
+        return None
+    try:
+        return check_text(field, text, label=HEADERS[field])
+    except FieldError as error:
+        raise CellProblem(str(error)) from None
 
 
 # --- enum words -------------------------------------------------------------------------------
@@ -369,8 +370,17 @@ def _number_text(num: str, unit: int) -> Decimal | None:
     return Decimal(num) if num.isdigit() else None
 
 
+def _whole_kroner(exact: Decimal) -> int:
+    """Rounded half up. Past the budget cap only the size matters: it comes back as
+    MAX_BUDGET + 1, since quantize cannot round a number of 29 digits or more."""
+    if abs(exact) >= MAX_BUDGET + 1:
+        return MAX_BUDGET + 1 if exact > 0 else -(MAX_BUDGET + 1)
+    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 def parse_money_text(text: str, unit: int = 1) -> int | None:
-    """Kroner from text like "1.250.000 kr.", "1,5 mio.", "250 t.kr." or "DKK 1,250,000"."""
+    """Kroner from text like "1.250.000 kr.", "1,5 mio.", "250 t.kr." or "DKK 1,250,000";
+    an amount past the budget cap as MAX_BUDGET + 1."""
     clean = _WHOLE_KRONER.sub("", " ".join(fold(text).replace("\u2212", "-").split()))
     clean = _APPROX.sub("", clean)
     m = _AMOUNT.fullmatch(clean)
@@ -384,7 +394,7 @@ def parse_money_text(text: str, unit: int = 1) -> int | None:
     if amount is None:
         return None
     factor = written if written != 1 else unit
-    kroner = int((amount * factor).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    kroner = _whole_kroner(amount * factor)
     return -kroner if minus else kroner
 
 
@@ -397,11 +407,7 @@ def money_value(raw: object, unit: int = 1) -> int | None:
     elif isinstance(raw, float):
         if not math.isfinite(raw):
             raise CellProblem(f"“{format_text(raw)}” er ikke et beløb – {MONEY_HINT}.")
-        try:
-            exact = Decimal(repr(raw)) * unit
-            kroner = int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-        except InvalidOperation as exc:
-            raise CellProblem(f"“{format_text(raw)}” er ikke et beløb – {MONEY_HINT}.") from exc
+        kroner = _whole_kroner(Decimal(repr(raw)) * unit)
     else:
         text = single_text(raw)
         if text is None:
@@ -410,11 +416,10 @@ def money_value(raw: object, unit: int = 1) -> int | None:
         if parsed is None:
             raise CellProblem(f"“{text}” er ikke et beløb – {MONEY_HINT}.")
         kroner = parsed
-    if kroner < 0:
-        raise CellProblem("Budgettet kan ikke være negativt – skriv beløbet uden minus.")
-    if kroner > MAX_BUDGET:
-        raise CellProblem(f"Beløbet er urealistisk stort – {MONEY_HINT}.")
-    return kroner
+    try:
+        return check_budget(kroner)
+    except FieldError as error:
+        raise CellProblem(str(error)) from None
 
 
 # --- one converter per column -----------------------------------------------------------------
@@ -431,12 +436,13 @@ def converter_for(field: str, header: str, *, unit: int = 1, epoch: datetime) ->
     if field in MONEY_FIELDS:
         return lambda raw: money_value(raw, unit)
     if field in LONG_TEXT_FIELDS:
-        return long_text
+        return lambda raw: _checked(field, long_text(raw))
     if field in ("department", "process_owner", "project_lead"):
-        return _cached(lambda raw: _check_length(field, single_text(raw)))
+        return _cached(lambda raw: _checked(field, single_text(raw)))
     if field == "name":
-        return lambda raw: _check_length(field, plain_text(raw))
-    return lambda raw: _check_length(field, optional_text(raw))
+        return lambda raw: _checked(field, plain_text(raw))
+    # The link's own rule (http/https only) is checked once the cell's hyperlink is known.
+    return lambda raw: _checked(field, optional_text(raw))
 
 
 def _cached(convert: Converter) -> Converter:

@@ -20,8 +20,8 @@ from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils.cell import get_column_letter
 from openpyxl.xml.constants import SHARED_STRINGS
 
-from importers.columns import MAX_LENGTHS
 from importers.container import MAX_BYTES, open_package, read_source
+from importers.fields import link_error
 from importers.headers import HeaderRow, Mapping, resolve_header
 from importers.results import Problem, ReadResult, SheetRow, WorkbookError
 from importers.sheetxml import (
@@ -334,6 +334,7 @@ class _Reader:
 
         merged = self._apply_merges(stream, rows, header, letters)
         self._apply_hyperlinks(scan, rows, letters)
+        self._check_links(title, rows, letters, merged)
         result_rows, problems = self._check_rows(title, rows, letters, merged)
         beyond = stream.beyond
         cols = [col for col, _value in beyond[1] if col in specs] if beyond else []
@@ -416,9 +417,32 @@ class _Reader:
                     continue
                 target = targets.get(links.get(f"{letter}{row.number}", ""))
                 if target and (letter == link_letter or row.values.get("link") is None):
-                    if len(target) <= MAX_LENGTHS["link"]:
+                    # A target that is no web address (mailto:, file:, javascript:) is not
+                    # taken; the cell's own text is then checked like any other link.
+                    if link_error(target) is None:
                         row.values["link"] = target
                     break
+
+    @staticmethod
+    def _check_links(
+        title: str, rows: list[_Row], letters: dict[str, str], merged: dict[tuple[int, str], str]
+    ) -> None:
+        """A link must be an http(s) address: anything else is a problem on its cell."""
+        letter = letters.get("link")
+        if letter is None:
+            return
+        reported: set[str] = set()
+        for row in rows:
+            link = row.values.get("link")
+            if not isinstance(link, str):
+                continue
+            error = link_error(link)
+            if error is not None:
+                del row.values["link"]
+                ref = merged.get((row.number, "link"), f"{letter}{row.number}")
+                if ref not in reported:  # a merged cell is one problem, not one per row
+                    reported.add(ref)
+                    row.problems.append(Problem(title, ref, shorten(link), str(error), "link"))
 
     def _link_targets(self, ws: Any) -> dict[str, str]:
         rels_path = get_rels_path(ws._worksheet_path)

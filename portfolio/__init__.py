@@ -16,15 +16,19 @@ def _template_folder() -> str:
     raise RuntimeError("Portefølje cannot find its templates folder")
 
 
-def create_app(test_config: dict[str, object] | None = None) -> Flask:
+def create_app(test_config: dict[str, object] | None = None, *, check_schema: bool = True) -> Flask:
+    """The app. `check_schema=False` (the CLI) skips looking at the database at start."""
     app = Flask(__name__, template_folder=_template_folder(), instance_relative_config=True)
 
-    from portfolio import auth, config, db, i18n, security, static_assets
+    from portfolio import auth, config, db, edge, i18n, security, static_assets
     from portfolio.cli import register_commands
     from portfolio.views import register_blueprints
 
     config.load_config(app, test_config)
-    db.init_app(app)
+    # First of the before_request hooks: pages answer 503 until the schema is ready.
+    db.init_app(app, check_schema=check_schema)
+    # Input no column can hold is a 400 (NUL) or a 404 (an id beyond INTEGER), not a 500.
+    edge.init_app(app)
     i18n.init_app(app)
     # The login guard runs before CSRF: a forbidden POST gets 403 or the login page, not 400.
     auth.init_app(app)

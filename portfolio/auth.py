@@ -18,6 +18,7 @@ from portfolio.permissions import (
     Permission,
     has_permission,
 )
+from portfolio.security import end_expired_session
 
 login_manager = LoginManager()
 
@@ -132,6 +133,8 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.anonymous_user = Anonymous
     login_manager.session_protection = "strong"
+    # An idle or too-old login ends first, so the guard below sees an anonymous user.
+    app.before_request(end_expired_session)
     app.before_request(_guard)
 
     @app.context_processor

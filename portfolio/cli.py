@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import sys
+import traceback
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 import sqlalchemy as sa
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy.engine import make_url
 
-from portfolio.db import get_engine, get_session, upgrade_database
+from portfolio.db import (
+    database_error_message,
+    get_engine,
+    get_session,
+    revision_problem,
+    schema_revision,
+    upgrade_database,
+)
 
 
 def cli_actor() -> str:
@@ -26,6 +35,14 @@ def cli_actor() -> str:
 
 def _database_label() -> str:
     return make_url(str(current_app.config["DATABASE_URL"])).render_as_string(hide_password=True)
+
+
+def _require_current_schema() -> None:
+    """Commands that use the tables stop at once on a database without them, or with old ones;
+    only init-db, demo and run migrate. One cheap query."""
+    problem = revision_problem(schema_revision(get_engine()))
+    if problem is not None:
+        _fail(problem)
 
 
 def _load_demo(reset: bool) -> None:
@@ -97,11 +114,11 @@ def create_user_command(
     from portfolio.services.audit import audit_entry
     from portfolio.services.users import UserError, create_user
 
+    _require_current_schema()
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Adgangskode", hide_input=True, confirmation_prompt=True)
-    upgrade_database(get_engine())
     session = get_session()
     try:
         user = create_user(
@@ -169,6 +186,7 @@ def projects_command(as_json: bool, archived: bool) -> None:
     """Vis alle projekter."""
     from portfolio.services.projects import ProjectFilter, list_projects, project_to_dict
 
+    _require_current_schema()
     rows = [
         project_to_dict(p) for p in list_projects(get_session(), ProjectFilter(archived=archived))
     ]
@@ -259,6 +277,7 @@ def import_command(
     from portfolio.services.imports import (
         ImportRefused,
         apply_import,
+        lock_for_import,
         preview_import,
         sha256_of,
     )
@@ -276,8 +295,10 @@ def import_command(
         _fail(f"Filen {file} findes ikke.")
     except WorkbookError as exc:
         _fail(str(exc))
-    upgrade_database(get_engine())
+    _require_current_schema()
     session = get_session()
+    if not dry_run:
+        lock_for_import(session)
     preview = preview_import(session, result, blanks_clear=blanks_clear)
     if preview.problems or dry_run:
         _print_preview(preview, as_json, {"dry_run": dry_run})
@@ -323,6 +344,7 @@ def export_command(file: Path, archived: bool) -> None:
     from portfolio.services.exports import export_portfolio_sheet
     from portfolio.services.projects import ProjectFilter
 
+    _require_current_schema()
     with file.open("wb") as out:
         count = export_portfolio_sheet(get_session(), ProjectFilter(archived=archived), out)
     click.echo(f"{count} projekter skrevet til {file}")
@@ -368,7 +390,7 @@ def pack_command(day: str, fmt: str, output: Path, query: str) -> None:
             continue
     if meeting_date is None:
         _fail(f"“{day}” er ikke en dato; skriv fx 2026-12-08.")
-    upgrade_database(get_engine())
+    _require_current_schema()
     session = get_session()
     meeting = meeting_by_date(session, meeting_date)
     if meeting is None:
@@ -403,15 +425,76 @@ def register_commands(app: object) -> None:
         app.cli.add_command(command)  # type: ignore[attr-defined]
 
 
+DEBUG_ENV = "PORTFOLIO_DEBUG"
+
+
+def _debug_option() -> click.Option:
+    def remember(_ctx: click.Context, _param: click.Parameter, value: bool | None) -> None:
+        if value is not None:
+            os.environ[DEBUG_ENV] = "1" if value else "0"
+            os.environ["FLASK_DEBUG"] = "1" if value else "0"  # as Flask's own --debug
+
+    return click.Option(
+        ["--debug/--no-debug"],
+        default=None,
+        expose_value=False,
+        is_eager=True,
+        callback=remember,
+        help=f"Vis hele fejlsporet (traceback), når en kommando fejler (også {DEBUG_ENV}=1).",
+    )
+
+
+def failure_line(exc: Exception, database_url: str | None) -> str:
+    """An unexpected error as the one line the operator reads on stderr (passwords hidden)."""
+    url = _parsed_url(database_url)
+    if isinstance(exc, sa.exc.DBAPIError):
+        text = database_error_message(exc, database_url if url else None)
+    elif isinstance(exc, sa.exc.ArgumentError) or (database_url and url is None):
+        text = f"databaseadressen (PORTFOLIO_DATABASE_URL) kan ikke bruges ({_first_line(exc)})."
+    else:
+        text = f"uventet fejl ({': '.join(filter(None, [type(exc).__name__, _first_line(exc)]))})."
+    if url is not None and url.password:
+        text = text.replace(str(url.password), "***")
+    return f"Fejl: {text[:1].lower()}{text[1:]} Kør med --debug for detaljer."
+
+
+def _first_line(exc: Exception) -> str:
+    return next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+
+
+def _parsed_url(url: str | None) -> sa.URL | None:
+    try:
+        return make_url(url) if url else None
+    except (sa.exc.ArgumentError, ValueError):
+        return None
+
+
 def main() -> None:
     from portfolio import create_app
+
+    created: list[Flask] = []
+
+    def make_app() -> Flask:
+        # The CLI does not look at the database at start: each command checks what it needs.
+        app = create_app(check_schema=False)
+        created.append(app)
+        return app
 
     group = FlaskGroup(
         name="portfolio",
         help="Portefølje: kommunens IT-projektportefølje.",
-        create_app=lambda: create_app(),
+        create_app=make_app,
         add_default_commands=False,
         add_version_option=False,
         load_dotenv=False,
     )
-    sys.exit(group.main())
+    # Our --debug replaces Flask's: it still sets debug mode, and also shows tracebacks.
+    group.params = [p for p in group.params if p.name != "debug"] + [_debug_option()]
+    try:
+        sys.exit(group.main())  # click's own usage errors exit with 2
+    except Exception as exc:
+        if os.environ.get(DEBUG_ENV, "").lower() in ("1", "true", "yes"):
+            traceback.print_exc()
+        url = str(created[0].config["DATABASE_URL"]) if created else None
+        click.echo(failure_line(exc, url or os.environ.get("PORTFOLIO_DATABASE_URL")), err=True)
+        sys.exit(1)

@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, render_template, request
+from flask_babel import gettext as _
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from werkzeug.wrappers import Response
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 WRITE_OPTION = "portfolio_writes"
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SCHEMA_READY = "portfolio_schema_ready"
+# What answers while the schema is not ready: the health check and the files a page needs.
+READY_EXEMPT_ENDPOINTS = frozenset({"static", "vendor", "main.health"})
+# How long the health check waits for a lock or a statement, instead of the usual 30 s.
+HEALTH_TIMEOUT_MS = 2000
 
 
 def make_engine(url: str) -> Engine:
@@ -51,12 +63,24 @@ def writing(engine: Engine) -> Engine:
     return engine.execution_options(**{WRITE_OPTION: True})
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, *, check_schema: bool = True) -> None:
+    """The app's engine and session; with `check_schema` (the web app, not the CLI) the schema
+    is looked at once now, and a warning is logged if `portfolio init-db` is needed."""
     url = str(app.config["DATABASE_URL"])
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    parsed = sa.make_url(url)
+    # A file: URI (sqlite:///file:...?uri=true) names no folder to create.
+    if parsed.get_backend_name() == "sqlite" and parsed.database and "uri" not in parsed.query:
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     app.extensions["portfolio_db"] = make_engine(url)
+    app.extensions[SCHEMA_READY] = False
     app.teardown_appcontext(close_session)
+    app.before_request(refuse_until_schema_is_ready)
+    if check_schema:
+        problem = schema_problem(app.extensions["portfolio_db"])
+        if problem is None:
+            app.extensions[SCHEMA_READY] = True
+        else:
+            app.logger.warning("%s (siderne svarer 503, indtil databasen er klar)", problem)
 
 
 def get_engine() -> Engine:
@@ -81,7 +105,10 @@ def close_session(_exc: BaseException | None = None) -> None:
         session.close()
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine | None = None) -> Config:
+    # alembic is imported here, not at the top: `portfolio --help` need not load it.
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
@@ -90,4 +117,244 @@ def alembic_config(engine: Engine) -> Config:
 
 def upgrade_database(engine: Engine) -> None:
     """Bring the schema to the newest migration (creates it on an empty database)."""
+    from alembic import command
+
     command.upgrade(alembic_config(engine), "head")
+
+
+# --- is the database ready? (the health check, the web app's start and the CLI) -----------------
+
+
+@functools.cache
+def _migrations() -> tuple[str, frozenset[str]]:
+    """The head revision(s) of portfolio/migrations and every known revision, read once."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config())
+    head = ",".join(sorted(script.get_heads()))
+    return head, frozenset(rev.revision for rev in script.walk_revisions())
+
+
+def head_revision() -> str:
+    """The Alembic revision this code needs (several heads joined by commas)."""
+    return _migrations()[0]
+
+
+def schema_revision(connectable: Engine | sa.Connection) -> str | None:
+    """The database's Alembic revision, or None when it has no schema. Raises the database's
+    own error (sqlalchemy.exc.DBAPIError) when it cannot be asked."""
+    if isinstance(connectable, Engine):
+        with connectable.connect() as conn:
+            return schema_revision(conn)
+    if not sa.inspect(connectable).has_table("alembic_version"):
+        return None
+    rows = connectable.exec_driver_sql("SELECT version_num FROM alembic_version").scalars()
+    return ",".join(sorted(rows)) or None
+
+
+def revision_problem(revision: str | None) -> str | None:
+    """What is wrong with a database at `revision`, as one Danish line; None when at head."""
+    head, known = _migrations()
+    if revision == head:
+        return None
+    if revision is None:
+        return _("Databasen er ikke oprettet (tabellerne mangler): kør portfolio init-db")
+    if set(revision.split(",")) <= known:
+        return _(
+            "Databasen er forældet (version %(found)s, programmet kræver %(head)s): "
+            "kør portfolio init-db",
+            found=revision,
+            head=head,
+        )
+    return _(
+        "Databasen har version %(found)s, som denne udgave af Portefølje ikke kender: "
+        "opdatér programmet, eller brug den rigtige database.",
+        found=revision,
+    )
+
+
+def schema_problem(engine: Engine) -> str | None:
+    """None when the schema is at head; otherwise why not (also when the database cannot be
+    reached), as one Danish line. Never raises for a database error: one cheap query."""
+    try:
+        return revision_problem(schema_revision(engine))
+    except sa.exc.DBAPIError as exc:
+        return database_error_message(exc)
+
+
+def refuse_until_schema_is_ready() -> Response | None:
+    """A before_request hook: until the schema has been found at head once in this process,
+    every page but the health check and static files is a 503 saying what to do."""
+    if current_app.extensions[SCHEMA_READY] or request.endpoint in READY_EXEMPT_ENDPOINTS:
+        return None
+    problem = schema_problem(get_engine())
+    if problem is None:
+        current_app.extensions[SCHEMA_READY] = True
+        return None
+    # Flask-Login's request user, set to nobody: loading the logged-in user would query the
+    # very tables that are missing. The page shows nobody as logged in.
+    g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]
+    return Response(
+        render_template("errors/not_ready.html", message=problem),
+        503,
+        {"Retry-After": "30", "Cache-Control": "no-store"},
+        mimetype="text/html",
+    )
+
+
+# SQLite result codes (the low byte of an extended code) and PostgreSQL SQLSTATEs.
+_SQLITE_BUSY, _SQLITE_READONLY, _SQLITE_CORRUPT, _SQLITE_NOTADB = 5, 8, 11, 26
+_PG_READ_ONLY = "25006"
+
+
+def _error_kind(exc: sa.exc.DBAPIError) -> str:
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        code &= 0xFF
+        if code == _SQLITE_BUSY:
+            return "busy"
+        if code == _SQLITE_READONLY:
+            return "read-only"
+        if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+            return "corrupt"
+    if getattr(exc.orig, "sqlstate", None) == _PG_READ_ONLY:
+        return "read-only"
+    return "connect" if exc.statement is None else "error"
+
+
+def error_reason(exc: BaseException) -> str:
+    """The database's own words, shortened to what an operator needs: 'connection refused'."""
+    original = getattr(exc, "orig", None) or exc
+    first = next((line.strip() for line in str(original).splitlines() if line.strip()), "")
+    # psycopg: 'connection failed: connection to server at "h", port 5432 failed: FATAL:  ...'
+    reason = first.rpartition(": ")[2].strip() or first
+    if len(reason) > 1 and reason[0].isupper() and reason[1].islower():
+        reason = reason[0].lower() + reason[1:]
+    return reason or type(original).__name__
+
+
+def database_error_message(exc: sa.exc.DBAPIError, url: str | None = None) -> str:
+    """One Danish line for a database error; `url` (its password hidden) names the database."""
+    where = f" {sa.make_url(url).render_as_string(hide_password=True)}" if url else ""
+    reason = error_reason(exc)
+    kind = _error_kind(exc)
+    if kind == "corrupt":
+        return _corrupt_message(reason, where)
+    if kind == "read-only":
+        return _(
+            "Databasen%(where)s er skrivebeskyttet (%(reason)s): giv Portefølje skriveadgang.",
+            where=where,
+            reason=reason,
+        )
+    if kind == "connect":
+        return _(
+            "Kan ikke forbinde til databasen%(where)s (%(reason)s).", where=where, reason=reason
+        )
+    return _("Databasen%(where)s svarede med en fejl (%(reason)s).", where=where, reason=reason)
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    """The health check's answer: each check's result ("ok" or what went wrong), the schema
+    revision when it was read, and one Danish line saying what to do when not ready."""
+
+    database: str
+    checks: dict[str, str] = field(default_factory=dict)
+    schema: str | None = None
+    message: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.message is None
+
+    def to_json(self) -> dict[str, object]:
+        if self.ok:
+            return {
+                "status": "ok",
+                "database": self.database,
+                "schema": self.schema,
+                "checks": self.checks,
+            }
+        return {
+            "status": "error",
+            "database": self.database,
+            "checks": self.checks,
+            "message": self.message,
+        }
+
+
+def check_database(engine: Engine) -> HealthReport:
+    """Connect, (SQLite) check the pages, compare the schema with head and prove the database
+    takes a write (rolled back). Waits at most HEALTH_TIMEOUT_MS for a lock; leaves no
+    transaction open; never raises for a database error."""
+    dialect = engine.dialect.name
+    checks: dict[str, str] = {}
+    try:
+        conn = engine.connect()
+    except sa.exc.DBAPIError as exc:
+        checks["connect"] = error_reason(exc)
+        return HealthReport(dialect, checks, message=database_error_message(exc))
+    checks["connect"] = "ok"
+    step = "connect"
+    revision: str | None = None
+    try:
+        with conn, _short_waits(conn):
+            if dialect == "sqlite":
+                step = "integrity"
+                found = [str(row) for row in conn.exec_driver_sql("PRAGMA quick_check").scalars()]
+                if found != ["ok"]:
+                    checks[step] = found[0].replace("\n", " ")[:200]
+                    return HealthReport(dialect, checks, message=_corrupt_message(checks[step]))
+                checks[step] = "ok"
+            step = "schema"
+            revision = schema_revision(conn)
+            problem = revision_problem(revision)
+            if problem is not None:
+                checks[step] = revision or "missing"
+                return HealthReport(dialect, checks, message=problem)
+            checks[step] = "ok"
+            step = "writable"
+            try:
+                conn.exec_driver_sql("UPDATE alembic_version SET version_num = version_num")
+                checks[step] = "ok"
+            except sa.exc.DBAPIError as exc:
+                if _error_kind(exc) != "busy":
+                    raise
+                # Another writer holds SQLite's lock: a busy database, but a writable one.
+                checks[step] = "ok (busy)"
+            finally:
+                conn.rollback()
+    except sa.exc.DBAPIError as exc:
+        checks[step] = error_reason(exc)
+        return HealthReport(dialect, checks, message=database_error_message(exc))
+    return HealthReport(dialect, checks, schema=revision)
+
+
+def _corrupt_message(reason: str, where: str = "") -> str:
+    return _(
+        "Databasefilen%(where)s er beskadiget (%(reason)s): gendan den fra en sikkerhedskopi.",
+        where=where,
+        reason=reason,
+    )
+
+
+@contextmanager
+def _short_waits(conn: sa.Connection) -> Iterator[None]:
+    """Lock and statement timeouts of HEALTH_TIMEOUT_MS for this connection, undone after."""
+    if conn.dialect.name == "postgresql":
+        # SET LOCAL ends with the transaction, which the health check always rolls back.
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {HEALTH_TIMEOUT_MS}")
+        conn.exec_driver_sql(f"SET LOCAL statement_timeout = {HEALTH_TIMEOUT_MS}")
+        yield
+        return
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None  # noqa: S101
+    before = dbapi.execute("PRAGMA busy_timeout").fetchone()[0]
+    dbapi.execute(f"PRAGMA busy_timeout = {HEALTH_TIMEOUT_MS}")
+    try:
+        yield
+    finally:
+        dbapi.execute(f"PRAGMA busy_timeout = {int(before)}")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask import abort
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -18,8 +20,23 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import URL, DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
+from importers.fields import (
+    BUDGET_TOO_LARGE,
+    MAX_BUDGET,
+    MAX_LENGTHS,
+    FieldError,
+    check_budget,
+    check_value,
+)
 from portfolio.domain import LABELS, Kind, Phase, Scope, Status
 from portfolio.pack import PackMode
 
@@ -31,6 +48,32 @@ def _choices(enum: Any) -> list[SelectChoice]:
     return [SelectChoice(m.value, LABELS[m]) for m in enum]
 
 
+def _translated(error: FieldError) -> str:
+    return gettext(error.message, **error.params)
+
+
+class FieldRules:
+    """A project field's shared rules (importers/fields.py: length, control characters, the
+    link's http/https), so the form refuses exactly what the importer and the services do."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        limit = MAX_LENGTHS.get(name)
+        # Rendered as maxlength="…": the browser stops typing at the limit.
+        self.field_flags = {"maxlength": limit} if limit else {}
+
+    def __call__(self, form: Any, field: Field) -> None:
+        if not isinstance(field.data, str):
+            return
+        text = field.data.replace("\r\n", "\n").strip()  # as the service will store it
+        if not text:
+            return
+        try:
+            check_value(self.name, text, label=str(field.label.text))
+        except FieldError as error:
+            raise ValidationError(_translated(error)) from None
+
+
 class MoneyField(StringField):
     """Whole kroner; accepts '1.250.000', '1250000' and '1.250.000 kr.'."""
 
@@ -40,11 +83,18 @@ class MoneyField(StringField):
         if not text:
             self.data = None
             return
-        if re.fullmatch(r"\d{1,3}(\.\d{3})+|\d+", text):
-            self.data = int(text.replace(".", ""))
-        else:
+        if not re.fullmatch(r"\d{1,3}(\.\d{3})+|\d+", text):
             self.data = None
             raise ValueError(_l("Skriv beløbet i hele kroner, fx 1.250.000."))
+        digits = text.replace(".", "").lstrip("0") or "0"
+        try:
+            # Counted before int(): 30 digits must be a message, not a BIGINT overflow.
+            if len(digits) > len(str(MAX_BUDGET)):
+                raise FieldError("budget_dkk", BUDGET_TOO_LARGE)
+            self.data = check_budget(int(digits))
+        except FieldError as error:
+            self.data = None
+            raise ValueError(_translated(error)) from None
 
     def _value(self) -> str:
         if self.raw_data:
@@ -71,29 +121,53 @@ class DanishDateField(DateField):
             raise ValueError(str(DATE_MESSAGE)) from exc
 
 
+VERSION_REFUSED = _l(
+    "Formularen mangler sit versionsnummer, eller det er ugyldigt, så Portefølje kan ikke se, "
+    "om en anden har gemt i mellemtiden. Intet er gemt: genindlæs siden, og prøv igen."
+)
+
+
 class VersionedForm(FlaskForm):
-    # The version the user saw: a save from an older one is a conflict, never an overwrite.
-    version = HiddenField()
+    """A form that changes a versioned record. It carries the version the user saw: a save
+    from an older one is a conflict, never an overwrite, and a form without a (numeric)
+    version is refused with 400 before anything is read from it."""
 
-    def expected_version(self) -> int | None:
-        try:
-            return int(self.version.data)
-        except (TypeError, ValueError):
-            return None
+    version = HiddenField(
+        validators=[
+            InputRequired(VERSION_REFUSED),
+            Regexp(r"^[0-9]{1,9}$", message=VERSION_REFUSED),
+        ]
+    )
+
+    def validate_on_submit(self, extra_validators: Any = None) -> bool:
+        valid = bool(super().validate_on_submit(extra_validators))
+        if self.is_submitted() and self.version.errors:
+            abort(400, description=str(VERSION_REFUSED))
+        return valid
+
+    def expected_version(self) -> int:
+        """The version the form was made from (only after validate_on_submit)."""
+        return int(self.version.data)
 
 
-class ProjectForm(VersionedForm):
+class CsrfForm(FlaskForm):
+    """A button that needs nothing but the CSRF token (e.g. deleting a draft)."""
+
+
+class ProjectForm(FlaskForm):
+    """A new project: every field of the record."""
+
     name = StringField(
         _l("Projektnavn"),
         validators=[
             DataRequired(_l("Projektet skal have et navn.")),
-            Length(max=300, message=_l("Projektnavnet må højst være 300 tegn.")),
+            FieldRules("name"),
         ],
     )
     case_number = StringField(
         _l("Sagsnr."),
         description=_l("Journalnummer, fx 85.13.00-P20-1-20."),
-        validators=[Optional(), Length(max=60, message=_l("Sagsnummeret er for langt."))],
+        validators=[Optional(), FieldRules("case_number")],
     )
     scope = SelectField(
         _l("Projekttype"),
@@ -105,13 +179,15 @@ class ProjectForm(VersionedForm):
         choices=_choices(Kind),
         validators=[InputRequired(_l("Vælg strategisk eller operationelt."))],
     )
-    department = StringField(_l("Afdeling"), validators=[Optional(), Length(max=120)])
+    department = StringField(_l("Afdeling"), validators=[Optional(), FieldRules("department")])
     process_owner = StringField(
         _l("Procesejer"),
         description=_l("Chefen, der ejer projektet."),
-        validators=[Optional(), Length(max=200)],
+        validators=[Optional(), FieldRules("process_owner")],
     )
-    project_lead = StringField(_l("Projektleder"), validators=[Optional(), Length(max=200)])
+    project_lead = StringField(
+        _l("Projektleder"), validators=[Optional(), FieldRules("project_lead")]
+    )
     phase = SelectField(
         _l("Fase"), choices=_choices(Phase), validators=[InputRequired(_l("Vælg en fase."))]
     )
@@ -123,7 +199,7 @@ class ProjectForm(VersionedForm):
     status_comment = TextAreaField(
         _l("Statuskommentar"),
         description=_l("Hvorfor har projektet denne status?"),
-        validators=[Optional(), Length(max=4000)],
+        validators=[Optional(), FieldRules("status_comment")],
     )
     start_date = DanishDateField(_l("Startdato"), validators=[Optional()])
     end_date = DanishDateField(_l("Slutdato"), validators=[Optional()])
@@ -133,24 +209,18 @@ class ProjectForm(VersionedForm):
         validators=[Optional()],
     )
     budget_dkk = MoneyField(_l("Budget (kr.)"), validators=[Optional()])
-    description = TextAreaField(_l("Beskrivelse"), validators=[Optional(), Length(max=10000)])
+    description = TextAreaField(
+        _l("Beskrivelse"), validators=[Optional(), FieldRules("description")]
+    )
     link = StringField(
         _l("Link"),
         description=_l("Link til procesarket eller dokumenter i SharePoint."),
-        validators=[
-            Optional(),
-            URL(require_tld=False, message=_l("Skriv en hel webadresse, fx https://…")),
-            Length(max=2000),
-        ],
+        validators=[Optional(), FieldRules("link")],
     )
 
     def validate_end_date(self, field: Field) -> None:
         if field.data and self.start_date.data and field.data < self.start_date.data:
             raise ValidationError(_l("Slutdatoen kan ikke ligge før startdatoen."))
-
-    def validate_link(self, field: Field) -> None:
-        if field.data and not re.match(r"https?://", field.data, re.IGNORECASE):
-            raise ValidationError(_l("Linket skal begynde med http:// eller https://."))
 
     def project_data(self) -> dict[str, Any]:
         return {
@@ -176,6 +246,10 @@ class ProjectForm(VersionedForm):
         }
 
 
+class ProjectEditForm(VersionedForm, ProjectForm):
+    """An existing project's fields, with the version they were read at."""
+
+
 class StatusForm(VersionedForm):
     """The quick status update on a project's page."""
 
@@ -184,7 +258,9 @@ class StatusForm(VersionedForm):
         choices=[SelectChoice("", _l("Ingen status")), *_choices(Status)],
         validators=[Optional()],
     )
-    status_comment = TextAreaField(_l("Statuskommentar"), validators=[Optional(), Length(max=4000)])
+    status_comment = TextAreaField(
+        _l("Statuskommentar"), validators=[Optional(), FieldRules("status_comment")]
+    )
     phase = SelectField(_l("Fase"), choices=_choices(Phase), validators=[Optional()])
 
 
@@ -259,7 +335,7 @@ class PublishForm(VersionedForm):
     )
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(VersionedForm):
     decision = TextAreaField(
         _l("Beslutning"),
         validators=[
@@ -269,5 +345,5 @@ class DecisionForm(FlaskForm):
     )
 
 
-class FlagForm(FlaskForm):
+class FlagForm(VersionedForm):
     flagged = HiddenField()

@@ -8,6 +8,7 @@ from pathlib import Path
 from babel.numbers import format_decimal
 from flask import Flask, has_request_context, request
 from flask_babel import Babel, get_locale
+from flask_babel import gettext as _
 
 from portfolio.domain import label
 
@@ -51,17 +52,40 @@ def format_timestamp(value: datetime | None) -> str:
     return to_user_timezone(value).strftime("%d-%m-%Y %H:%M")
 
 
+# Fields whose values are yes/no, as the audit trail stores them ("True"/"False").
+YES_NO_FIELDS = frozenset({"archived", "flagged", "active"})
+
+
 def format_field(value: object, field: str) -> str:
-    """Any project field's value as a user reads it."""
+    """Any field's value as a user reads it: as the model holds it, or as the history and
+    the audit trail store it (text), never as a Python literal."""
     if value is None or value == "":
         return ""
-    if isinstance(value, (date, datetime)):
+    if isinstance(value, bool) or (field in YES_NO_FIELDS and value in ("True", "False")):
+        return str(_("Ja") if value in (True, "True") else _("Nej"))
+    if isinstance(value, str):
+        value = _parse_stored(value, field)
+    if isinstance(value, datetime):
+        return format_timestamp(value)
+    if isinstance(value, date):
         return format_day(value)
     if field == "budget_dkk" and isinstance(value, int):
         return format_money(value)
-    if field in ("scope", "kind", "phase", "status"):
+    if field in ("scope", "kind", "phase", "status", "role") or field.endswith(":role"):
         return label(str(value))
     return str(value)
+
+
+def _parse_stored(text: str, field: str) -> object:
+    """A date, timestamp or amount stored as text, back as what it was; other text as is."""
+    if field == "budget_dkk" and text.isdigit():
+        return int(text)
+    if field.endswith("_date") or field.endswith("_at"):
+        try:
+            return datetime.fromisoformat(text) if len(text) > 10 else date.fromisoformat(text)
+        except ValueError:
+            return text
+    return text
 
 
 def init_app(app: Flask) -> None:

@@ -1,8 +1,10 @@
 """SQLModel tables: departments, people, projects and their status history."""
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, Relationship, SQLModel
 
 from portfolio.domain import ChangeSource, Kind, Phase, Role, Scope, Status
@@ -26,6 +28,13 @@ def _enum(enum: type, *, nullable: bool) -> sa.Column:  # type: ignore[type-arg]
         ),
         nullable=nullable,
     )
+
+
+def _versioned(cls: Any) -> dict[str, Any]:
+    """Mapper arguments for a table whose `version` guards every UPDATE: the ORM writes
+    `UPDATE … WHERE id = :id AND version = :loaded` and raises StaleDataError when no row
+    matched, so two saves from the same version can never both win, on any database."""
+    return {"version_id_col": cls.__table__.c.version}
 
 
 class Department(SQLModel, table=True):
@@ -66,7 +75,8 @@ class Project(ProjectBase, table=True):
     department_id: int | None = Field(default=None, foreign_key="department.id", index=True)
     process_owner_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     project_lead_id: int | None = Field(default=None, foreign_key="person.id", index=True)
-    # Optimistic locking: bumped on every save; stale forms are refused.
+    # Optimistic locking: bumped by the ORM on every UPDATE (see _versioned); stale forms are
+    # refused, and a concurrent save from the same version fails in the database.
     version: int = Field(default=1)
     # The process owner's last review ("gennemset"), and by whom.
     reviewed_at: datetime | None = Field(default=None)
@@ -85,6 +95,8 @@ class Project(ProjectBase, table=True):
         back_populates="project",
         sa_relationship_kwargs={"order_by": "StatusUpdate.id.desc()"},
     )
+
+    __mapper_args__ = declared_attr(_versioned)  # type: ignore[arg-type,var-annotated]
 
 
 class StatusUpdate(SQLModel, table=True):
@@ -199,9 +211,11 @@ class Meeting(SQLModel, table=True):
     published_by: str | None = Field(default=None, max_length=200)
     # Fixed when published, so a pack compares with the same meeting for ever.
     previous_meeting_id: int | None = Field(default=None, foreign_key="meeting.id")
-    version: int = Field(default=1)
+    version: int = Field(default=1)  # guards every UPDATE, as Project's does
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+    __mapper_args__ = declared_attr(_versioned)  # type: ignore[arg-type,var-annotated]
 
 
 class MeetingSnapshot(SQLModel, table=True):

@@ -13,7 +13,8 @@ from sqlmodel import Session, select
 from portfolio.domain import Role
 from portfolio.models import AuditEntry, LoginAttempt, Project, User
 from portfolio.permissions import ENDPOINTS, ROLE_PERMISSIONS, Permission
-from tests.conftest import PASSWORD, csrf_token, login, snapshot
+from tests.conftest import PASSWORD, csrf_token, login, snapshot, version_on
+from tests.test_login_throttle import freeze_login_clock
 
 
 def test_every_page_but_login_requires_an_account(app: Flask, make_project) -> None:
@@ -121,12 +122,19 @@ def test_wrong_password_gets_a_generic_message_and_throttling_kicks_in(
     assert unknown.status_code == wrong.status_code == 401
     assert "Forkert e-mail eller adgangskode." in unknown.get_data(as_text=True)
     assert "Forkert e-mail eller adgangskode." in wrong.get_data(as_text=True)
-    for _ in range(5):
+    freeze_login_clock(app)  # the waits below are seconds: no slow machine may outlast them
+    for _ in range(4):
         _post_login(client, user.email, "forkert-kode-123")
-    # now even the right password is refused for a while, with the same kind of message
+    # the sixth failure asks to wait a moment, and until then even the right password is
+    # refused (429, with how long to wait); an unknown e-mail is answered alike
+    sixth = _post_login(client, user.email, "forkert-kode-123")
+    assert sixth.status_code == 401
+    assert "Forkert e-mail eller adgangskode. Vent 1 sekund" in sixth.get_data(as_text=True)
     throttled = _post_login(client, user.email, PASSWORD)
-    assert throttled.status_code == 401
-    assert "for mange forsøg" in throttled.get_data(as_text=True)
+    assert throttled.status_code == 429 and throttled.headers["Retry-After"] == "1"
+    assert "For mange mislykkede forsøg. Vent 1 sekund, og prøv igen." in throttled.get_data(
+        as_text=True
+    )
     assert client.get("/projekter/").status_code == 302
     assert session.exec(select(LoginAttempt).where(LoginAttempt.succeeded)).all() == []
 
@@ -225,7 +233,11 @@ def test_owner_sees_own_projects_needing_review_and_can_mark_them(
     assert "Aldrig gennemset" in html
     client.post(
         f"/projekter/{mine.id}/gennemset",
-        data={"csrf_token": csrf_token(client, "/projekter/mine"), "back": "mine"},
+        data={
+            "csrf_token": csrf_token(client, "/projekter/mine"),
+            "version": version_on(client, "/projekter/mine"),
+            "back": "mine",
+        },
     )
     html = client.get("/projekter/mine").get_data(as_text=True)
     assert "Aldrig gennemset" not in html and "Alle dine projekter er gennemset." in html

@@ -21,7 +21,7 @@ from portfolio.domain import Role
 from portfolio.models import Meeting, MeetingSnapshot, Project, StatusUpdate, User
 from portfolio.pack import PackMode
 from portfolio.services import meetings as svc
-from tests.conftest import count_rows, csrf_token, login, snapshot
+from tests.conftest import count_rows, csrf_token, login, snapshot, version_on
 from tests.pack_fixtures import SCRIPT
 
 DAY = "2026-12-08"
@@ -223,7 +223,7 @@ def test_flagging_and_recording_a_decision(
     token = csrf_token(client, PAGE)
     response = client.post(
         f"{PAGE}/projekt/{green.id}/til-beslutning",
-        data={"csrf_token": token, "flagged": "1"},
+        data={"csrf_token": token, "version": version_on(client, PAGE), "flagged": "1"},
         follow_redirects=True,
     )
     assert "sat på til beslutning" in response.get_data(as_text=True)
@@ -234,7 +234,11 @@ def test_flagging_and_recording_a_decision(
     _publish(session, meeting)
     response = client.post(
         f"{PAGE}/projekt/{green.id}/beslutning",
-        data={"csrf_token": token, "decision": "Chefforum godkender overgang til udbud."},
+        data={
+            "csrf_token": token,
+            "version": version_on(client, PAGE),
+            "decision": "Chefforum godkender overgang til udbud.",
+        },
         follow_redirects=True,
     )
     assert "Beslutningen er noteret" in response.get_data(as_text=True)
@@ -254,7 +258,7 @@ def test_a_decision_on_a_draft_is_refused_with_a_message(
     before = snapshot(session)
     response = client.post(
         f"{PAGE}/projekt/{project.id}/beslutning",
-        data={"csrf_token": token, "decision": "For tidligt"},
+        data={"csrf_token": token, "version": version_on(client, PAGE), "decision": "For tidligt"},
         follow_redirects=True,
     )
     assert "Beslutninger skrives efter mødet" in response.get_data(as_text=True)

@@ -56,6 +56,8 @@ class AuditFilter:
     source: str = ""
     page: int = 1
     per_page: int = 100
+    # Actions this reader may not see (e.g. work on meeting drafts, for those who see no drafts).
+    hidden_actions: frozenset[str] = frozenset()
 
 
 def list_audit(session: Session, flt: AuditFilter) -> tuple[Sequence[AuditEntry], int]:
@@ -68,6 +70,8 @@ def list_audit(session: Session, flt: AuditFilter) -> tuple[Sequence[AuditEntry]
         conditions.append(col(AuditEntry.actor).contains(flt.actor, autoescape=True))
     if flt.source in {s.value for s in ChangeSource}:
         conditions.append(col(AuditEntry.source) == flt.source)
+    if flt.hidden_actions:
+        conditions.append(col(AuditEntry.action).not_in(sorted(flt.hidden_actions)))
     for condition in conditions:
         stmt = stmt.where(condition)
         count = count.where(condition)

@@ -16,10 +16,12 @@ from sqlmodel import Session, col, select
 
 from importers.workbook import Problem, ReadResult, SheetRow
 from portfolio.domain import ChangeSource
+from portfolio.locks import hold_lock
 from portfolio.models import ImportRun, Project
 from portfolio.services.projects import (
     Change,
     References,
+    StaleProjectError,
     apply_changes,
     create_projects,
     diff_project,
@@ -135,6 +137,12 @@ def _jsonable(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
+
+
+def lock_for_import(session: Session) -> None:
+    """Before the preview that is applied: one import at a time, each reading what the one
+    before it wrote (two imports of the same new rows must not both create them)."""
+    hold_lock(session, "import")
 
 
 def preview_import(
@@ -271,6 +279,25 @@ def apply_import(
     session.add(run)
     session.flush()
     refs = References(session)
+    try:
+        _write_preview(session, preview, run, actor, source, refs, archive_missing)
+    except StaleProjectError as exc:
+        raise ImportRefused(
+            f"Projektet “{exc.name}” blev ændret af en anden, mens importen kørte. "
+            "Intet er importeret: åbn forhåndsvisningen igen, og godkend på ny."
+        ) from exc
+    return run
+
+
+def _write_preview(
+    session: Session,
+    preview: ImportPreview,
+    run: ImportRun,
+    actor: str,
+    source: ChangeSource,
+    refs: References,
+    archive_missing: bool,
+) -> None:
     create_projects(
         session=session,
         rows=[row.values for row in preview.new],
@@ -300,7 +327,6 @@ def apply_import(
                 import_run_id=run.id,
             )
     session.flush()
-    return run
 
 
 def sha256_of(data: bytes) -> str:

@@ -4,18 +4,21 @@ decision, Chefforum's decisions, and the Pack every export renders."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
 from portfolio.bulk import insert_rows
 from portfolio.charts import NO_STATUS
 from portfolio.domain import FIELD_LABELS, ChangeSource, label
+from portfolio.locks import hold_lock
 from portfolio.models import (
     Department,
     Meeting,
@@ -61,8 +64,17 @@ class StaleMeetingError(Exception):
     """The meeting was changed by someone else after the form was opened."""
 
     def __init__(self, meeting: Meeting) -> None:
-        super().__init__(f"meeting {meeting.id} is at version {meeting.version}")
+        # No attribute is read: after a failed flush the session must be rolled back first.
+        super().__init__("the meeting was changed by someone else")
         self.meeting = meeting
+
+
+# Audit actions that tell of drafts: only those who may see drafts see them in the log.
+DRAFT_ACTIONS = frozenset({"meeting_create", "meeting_update", "meeting_flag", "meeting_delete"})
+
+
+def hidden_audit_actions(can_see_drafts: bool) -> frozenset[str]:
+    return frozenset() if can_see_drafts else DRAFT_ACTIONS
 
 
 # --- finding meetings ------------------------------------------------------------------------
@@ -144,11 +156,22 @@ def _check_version(meeting: Meeting, expected_version: int | None) -> None:
         raise StaleMeetingError(meeting)
 
 
+@contextmanager
+def _versioned_write(meeting: Meeting) -> Iterator[None]:
+    try:
+        yield
+    except StaleDataError as exc:
+        raise StaleMeetingError(meeting) from exc
+
+
 def _touch(session: Session, meeting: Meeting) -> None:
-    meeting.version += 1
+    """Write the meeting's row: `UPDATE … WHERE version = :loaded` (Meeting's version_id_col).
+    Called before anything that depends on the meeting's state is written, so of two actions
+    from the same version the second waits for the first's row lock and is then refused."""
     meeting.updated_at = utcnow()
     session.add(meeting)
-    session.flush()
+    with _versioned_write(meeting):
+        session.flush()
 
 
 def update_meeting(
@@ -206,14 +229,22 @@ def update_meeting(
 
 
 def set_flag(
-    *, session: Session, meeting: Meeting, project_id: int, flagged: bool, actor: str
+    *,
+    session: Session,
+    meeting: Meeting,
+    project_id: int,
+    flagged: bool,
+    actor: str,
+    expected_version: int | None = None,
 ) -> None:
     """Put a project forward for decision by hand (or take it off again): drafts only."""
+    _check_version(meeting, expected_version)
     if meeting.published_at is not None:
         raise MeetingError(_("Pakken er offentliggjort; dagsordenen kan ikke ændres."))
     project = session.get(Project, project_id)
     if project is None or project.archived:
         raise MeetingError(_("Projektet findes ikke i den aktive portefølje."))
+    _touch(session, meeting)  # before reading the item: the version decides, not the timing
     item = _item(session, meeting, project_id)
     if item.flagged == flagged:
         return
@@ -228,7 +259,7 @@ def set_flag(
         old=not flagged,
         new=flagged,
     )
-    _touch(session, meeting)
+    session.flush()
 
 
 def _item(session: Session, meeting: Meeting, project_id: int) -> MeetingItem:
@@ -253,6 +284,8 @@ def publish_meeting(
     """Freeze the pack: every active project as it stands now, and the agenda text. Returns
     the number of projects in the snapshot."""
     _check_version(meeting, expected_version)
+    # Two meetings published at once must still see each other (the order rule below).
+    hold_lock(session, "meetings.publish")
     if meeting.published_at is not None:
         raise MeetingError(_("Pakken er allerede offentliggjort."))
     later = session.exec(
@@ -274,6 +307,13 @@ def publish_meeting(
     pack = build_pack(session, meeting)
     texts = suggested_meeting_texts(session, meeting, unfiltered=pack)
     assert meeting.id is not None  # noqa: S101
+    for name in TEXT_FIELDS:
+        if not getattr(meeting, name).strip():
+            setattr(meeting, name, texts[name])
+    meeting.previous_meeting_id = previous.id if previous else None
+    meeting.published_at = utcnow()
+    meeting.published_by = actor[:200]
+    _touch(session, meeting)  # first: a second publisher from this version stops here
     insert_rows(
         session,
         MeetingSnapshot,
@@ -282,12 +322,6 @@ def publish_meeting(
             for p in pack.projects
         ],
     )
-    for name in TEXT_FIELDS:
-        if not getattr(meeting, name).strip():
-            setattr(meeting, name, texts[name])
-    meeting.previous_meeting_id = previous.id if previous else None
-    meeting.published_at = utcnow()
-    meeting.published_by = actor[:200]
     _audit(
         session,
         "meeting_publish",
@@ -295,7 +329,7 @@ def publish_meeting(
         field="meeting",
         new=meeting.meeting_date.isoformat(),
     )
-    _touch(session, meeting)
+    session.flush()
     return len(pack.projects)
 
 
@@ -306,9 +340,11 @@ def record_decision(
     project_id: int,
     text: str,
     actor: str,
+    expected_version: int | None = None,
 ) -> bool:
     """Chefforum's decision on a project at this meeting; it enters the project's history.
     Returns False when the text was unchanged."""
+    _check_version(meeting, expected_version)
     if meeting.published_at is None:
         raise MeetingError(
             _("Beslutninger skrives efter mødet: offentliggør pakken, før beslutningerne noteres.")
@@ -326,6 +362,7 @@ def record_decision(
     ).first()
     if snapshot is None:
         raise MeetingError(_("Projektet var ikke med i pakken til dette møde."))
+    _touch(session, meeting)  # before reading the item: the version decides, not the timing
     item = _item(session, meeting, project_id)
     old = item.decision
     new = text or None
@@ -384,7 +421,8 @@ def delete_meeting(*, session: Session, meeting: Meeting, actor: str) -> None:
         old=meeting.meeting_date.isoformat(),
     )
     session.delete(meeting)
-    session.flush()
+    with _versioned_write(meeting):
+        session.flush()
 
 
 # --- the projects a pack shows ------------------------------------------------------------

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypedDict, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
+from importers.columns import HEADERS
+from importers.fields import check_value
 from portfolio.bulk import insert_rows
 from portfolio.domain import ChangeSource, Kind, Phase, Scope, Status
 from portfolio.models import (
@@ -67,11 +71,32 @@ ENUMS: dict[str, Any] = {"scope": Scope, "kind": Kind, "phase": Phase, "status":
 
 
 class StaleProjectError(Exception):
-    """The project was changed by someone else after the form was opened."""
+    """The project was changed by someone else after the form was opened (or while this save
+    was under way). The transaction must be rolled back; nothing of it may be kept."""
 
-    def __init__(self, project: Project) -> None:
-        super().__init__(f"project {project.id} is at version {project.version}")
+    def __init__(self, project: Project, name: str | None = None) -> None:
+        # No attribute of `project` is read here: after a failed flush that would need the
+        # database, and the session must be rolled back first.
+        super().__init__("the project was changed by someone else")
         self.project = project
+        self.name = name
+
+
+def check_version(project: Project, expected_version: int | None) -> None:
+    """Refuse a form made from an older version than the one loaded."""
+    if expected_version is not None and expected_version != project.version:
+        raise StaleProjectError(project)
+
+
+@contextmanager
+def versioned_write(project: Project) -> Iterator[None]:
+    """The project's UPDATE is `… WHERE version = :loaded` (Project's version_id_col): a save
+    that raced another one from the same version matches no row and is refused here."""
+    name = project.name
+    try:
+        yield
+    except StaleDataError as exc:
+        raise StaleProjectError(project, name) from exc
 
 
 @dataclass(frozen=True)
@@ -139,6 +164,10 @@ def current_values(project: Project) -> dict[str, Any]:
 
 
 def _normalise(name: str, value: Any) -> Any:
+    """The value as stored; FieldError (a ValueError, in Danish) if it breaks the field's rule.
+
+    The form and the importer check the same rules first; this is the last line of defence
+    for the CLI and any later API."""
     if isinstance(value, str):
         # Browsers send a textarea's line breaks as CR LF, Excel keeps LF: store LF only.
         value = value.replace("\r\n", "\n").strip()
@@ -146,6 +175,7 @@ def _normalise(name: str, value: Any) -> Any:
             return None
     if value is not None and name in ENUMS:
         return ENUMS[name](value)
+    check_value(name, value, label=HEADERS.get(name, name))
     return value
 
 
@@ -225,7 +255,28 @@ def apply_changes(
     refs = refs or References(session)
     now = utcnow()
     common = _Provenance(actor=actor, source=source, import_run_id=import_run_id, at=now)
-    history, audit = [], []
+    history: list[dict[str, Any]] = []
+    audit: list[dict[str, Any]] = []
+    with session.no_autoflush, versioned_write(project):
+        _set_fields(project, applied, refs, history, audit, common)
+        project.updated_at = now
+        session.add(project)
+        # The guarded UPDATE goes first: it takes the row's lock before any history row refers
+        # to the project, so a racing save waits here and is refused, rather than deadlocking.
+        session.flush()
+    insert_rows(session, StatusUpdate, history)
+    insert_rows(session, AuditEntry, audit)
+    return applied
+
+
+def _set_fields(
+    project: Project,
+    applied: list[Change],
+    refs: References,
+    history: list[dict[str, Any]],
+    audit: list[dict[str, Any]],
+    common: _Provenance,
+) -> None:
     for change in applied:
         if change.field == "department":
             project.department = refs.department(change.new)
@@ -245,13 +296,6 @@ def apply_changes(
                 **common,
             )
         )
-    insert_rows(session, StatusUpdate, history)
-    insert_rows(session, AuditEntry, audit)
-    project.version += 1
-    project.updated_at = now
-    session.add(project)
-    session.flush()
-    return applied
 
 
 def create_projects(
@@ -277,10 +321,11 @@ def create_projects(
             scalars = {name: _normalise(name, data.get(name)) for name in SCALAR_FIELDS}
             if scalars["baseline_end_date"] is None:
                 scalars["baseline_end_date"] = scalars["end_date"]
+            names = {name: _normalise(name, data.get(name)) for name in REFERENCE_FIELDS}
             links = (
-                refs.department(data.get("department")),
-                refs.person(data.get("process_owner")),
-                refs.person(data.get("project_lead")),
+                refs.department(names["department"]),
+                refs.person(names["process_owner"]),
+                refs.person(names["project_lead"]),
             )
             prepared.append((scalars, links))
     if not prepared:
@@ -345,8 +390,7 @@ def update_project(
     expected_version: int | None = None,
 ) -> list[Change]:
     """Apply an edit; refuses when the editor saw an older version than the stored one."""
-    if expected_version is not None and expected_version != project.version:
-        raise StaleProjectError(project)
+    check_version(project, expected_version)
     return apply_changes(
         session=session,
         project=project,
@@ -366,10 +410,15 @@ def set_archived(
     expected_version: int | None = None,
     import_run_id: int | None = None,
 ) -> None:
-    if expected_version is not None and expected_version != project.version:
-        raise StaleProjectError(project)
+    check_version(project, expected_version)
     if project.archived == archived:
         return
+    was = project.archived
+    project.archived = archived
+    project.updated_at = utcnow()
+    session.add(project)
+    with versioned_write(project):
+        session.flush()  # the guarded UPDATE first, as in apply_changes
     session.add(
         audit_entry(
             actor=actor,
@@ -377,21 +426,26 @@ def set_archived(
             source=source,
             project_id=project.id,
             field="archived",
-            old=project.archived,
+            old=was,
             new=archived,
             import_run_id=import_run_id,
         )
     )
-    project.archived = archived
-    project.version += 1
-    project.updated_at = utcnow()
-    session.add(project)
     session.flush()
 
 
-def mark_reviewed(*, session: Session, project: Project, actor: str) -> None:
+def mark_reviewed(
+    *, session: Session, project: Project, actor: str, expected_version: int | None = None
+) -> None:
     """The process owner has gone through the project ("gennemset")."""
+    check_version(project, expected_version)
     now = utcnow()
+    before = project.reviewed_at
+    project.reviewed_at = now
+    project.reviewed_by = actor[:200]
+    session.add(project)
+    with versioned_write(project):
+        session.flush()  # the guarded UPDATE first, as in apply_changes
     session.add(
         audit_entry(
             actor=actor,
@@ -399,14 +453,11 @@ def mark_reviewed(*, session: Session, project: Project, actor: str) -> None:
             source=ChangeSource.web,
             project_id=project.id,
             field="reviewed_at",
-            old=project.reviewed_at,
+            old=before,
             new=now,
             at=now,
         )
     )
-    project.reviewed_at = now
-    project.reviewed_by = actor[:200]
-    session.add(project)
     session.flush()
 
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask_login import current_user
 from sqlmodel import col, select
 
 from portfolio.db import get_session
 from portfolio.domain import ACTION_LABELS, FIELD_LABELS, ChangeSource
+from portfolio.edge import int_arg
 from portfolio.models import Project
+from portfolio.permissions import Permission
 from portfolio.services.audit import AuditFilter, list_audit
+from portfolio.services.meetings import hidden_audit_actions
 
 bp = Blueprint("audit", __name__, url_prefix="/log")
 
@@ -16,10 +20,12 @@ bp = Blueprint("audit", __name__, url_prefix="/log")
 @bp.get("/")
 def index() -> str:
     flt = AuditFilter(
-        project_id=request.args.get("project", type=int),
+        # Bounded: ?page= with 25 digits is the first page, not an OFFSET the database refuses.
+        project_id=int_arg("project"),
         actor=(request.args.get("actor") or "")[:200],
         source=request.args.get("source") or "",
-        page=max(request.args.get("page", 1, type=int) or 1, 1),
+        page=int_arg("page", 1) or 1,
+        hidden_actions=hidden_audit_actions(current_user.can(Permission.manage_meetings)),
     )
     session = get_session()
     entries, total = list_audit(session, flt)

@@ -19,8 +19,8 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from importers.workbook import WorkbookError, read_workbook
-from portfolio.auth import current_actor
+from importers.workbook import ReadResult, WorkbookError, read_workbook
+from portfolio.auth import current_actor, current_user_id
 from portfolio.db import get_session
 from portfolio.domain import FIELD_LABELS, ChangeSource
 from portfolio.models import ImportRun
@@ -34,12 +34,24 @@ ALLOWED_SUFFIXES = (".xlsx", ".xlsm")
 
 
 def _store() -> UploadStore:
-    return UploadStore(Path(current_app.instance_path) / "uploads")
+    return UploadStore(
+        Path(current_app.instance_path) / "uploads",
+        max_age_seconds=float(current_app.config["UPLOAD_MAX_AGE_SECONDS"]),
+        max_pending=int(current_app.config["UPLOAD_MAX_PENDING"]),
+    )
+
+
+def _uploader() -> int:
+    user_id = current_user_id()
+    if user_id is None:  # the guard lets only logged-in users this far
+        abort(403)
+    return user_id
 
 
 def _load(token: str) -> tuple[Upload, bytes]:
+    """The current user's own upload; anyone else's is a 404, as if it did not exist."""
     try:
-        return _store().load(token)
+        return _store().load(token, user_id=_uploader())
     except KeyError:
         abort(404)
 
@@ -72,8 +84,12 @@ def upload() -> str | Response | tuple[str, int]:
             )
         )
     data = file.read()
-    # Read once, in the preview; an unusable file is reported there and thrown away.
-    upload = _store().save(data, name, svc.sha256_of(data))
+    # Read before storing: a file that cannot be used is refused now and never kept.
+    try:
+        _read(data, filename=name)
+    except WorkbookError as exc:
+        return _upload_error(str(exc))
+    upload = _store().save(data, name, svc.sha256_of(data), user_id=_uploader())
     return redirect(url_for("imports.preview", token=upload.token))
 
 
@@ -90,18 +106,27 @@ def _upload_error(message: str) -> tuple[str, int]:
     )
 
 
-def _preview(upload: Upload, data: bytes) -> Any:
+def _read(
+    data: bytes,
+    *,
+    filename: str,
+    sheet: str | None = None,
+    mapping: dict[str, str] | None = None,
+) -> ReadResult:
+    """The workbook as the importer reads it; WorkbookError (in Danish) when it cannot be used."""
     try:
-        result = read_workbook(
-            data, sheet=upload.sheet, mapping=upload.mapping, filename=upload.filename
-        )
+        return read_workbook(data, sheet=sheet, mapping=mapping, filename=filename)
     except WorkbookError:
         raise
     except Exception as exc:  # a hostile file must never reach the user as a traceback
-        current_app.logger.exception("unexpected error reading %s", upload.filename)
+        current_app.logger.exception("unexpected error reading %r", filename)
         raise WorkbookError(
             _("Filen kunne ikke læses som et regneark. Intet er importeret.")
         ) from exc
+
+
+def _preview(upload: Upload, data: bytes) -> Any:
+    result = _read(data, filename=upload.filename, sheet=upload.sheet, mapping=upload.mapping)
     preview = svc.preview_import(get_session(), result, blanks_clear=upload.blanks_clear)
     return result, preview
 
@@ -145,7 +170,10 @@ def options(token: str) -> Response:
     sheet = request.form.get("sheet") or None
     upload.sheet = sheet
     upload.blanks_clear = request.form.get("blanks_clear") == "1"
-    _store().update(upload)
+    try:
+        _store().update(upload)
+    except KeyError:
+        abort(404)  # applied or removed in another tab meanwhile
     return redirect(url_for("imports.preview", token=token))
 
 
@@ -155,9 +183,11 @@ def apply(token: str) -> str | Response | tuple[str, int]:
     if not FlaskForm().validate_on_submit():
         abort(400)
     session = get_session()
+    svc.lock_for_import(session)  # the preview below is what gets written
     try:
         _result, preview = _preview(upload, data)
     except WorkbookError as exc:
+        _store().delete(token)  # refused: the file is of no further use
         return _upload_error(str(exc))
     if preview.fingerprint() != request.form.get("fingerprint"):
         flash(
@@ -180,8 +210,9 @@ def apply(token: str) -> str | Response | tuple[str, int]:
         )
     except svc.ImportRefused as exc:
         session.rollback()
+        _store().delete(token)  # refused: a corrected file has to be uploaded anyway
         flash(str(exc), "error")
-        return redirect(url_for("imports.preview", token=token))
+        return redirect(url_for("imports.index"))
     session.commit()
     _store().delete(token)
     flash(_("Importen er gennemført."), "success")

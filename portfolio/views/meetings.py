@@ -16,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlmodel import Session
@@ -23,7 +24,14 @@ from werkzeug.wrappers import Response
 
 from portfolio.auth import current_actor, require
 from portfolio.db import get_session
-from portfolio.forms import DecisionForm, FlagForm, MeetingForm, MeetingTextForm, PublishForm
+from portfolio.forms import (
+    CsrfForm,
+    DecisionForm,
+    FlagForm,
+    MeetingForm,
+    MeetingTextForm,
+    PublishForm,
+)
 from portfolio.models import Meeting
 from portfolio.pack import PackMode
 from portfolio.pack_charts import pack_charts
@@ -168,11 +176,22 @@ def _back(meeting: Meeting) -> str:
     return prefix
 
 
-def _refused(session: Session, meeting: Meeting, exc: Exception) -> Response:
-    """The meeting's state does not allow it: nothing is saved, and the user is told why."""
+def _refused(session: Session, meeting: Meeting, exc: Exception) -> Response | tuple[str, int]:
+    """The meeting's state does not allow it, or someone changed the pack since the page was
+    opened: nothing is saved, and the user is told why. A conflict shows the pack as it is now
+    (409), so the user sees what the other person did before trying again."""
     session.rollback()
+    if isinstance(exc, svc.StaleMeetingError):
+        flash(STALE_MESSAGE, "error")
+        return _render_detail(session, meeting, status=409)
     flash(str(exc), "error")
     return redirect(_back(meeting))
+
+
+STALE_MESSAGE = _l(
+    "Pakken er ændret af en anden, siden du åbnede siden, og intet er gemt. Se siden igennem, "
+    "og prøv igen."
+)
 
 
 @bp.post("/<day>/tekst")
@@ -222,7 +241,7 @@ def edit(day: str) -> Response | tuple[str, int]:
 
 
 @bp.post("/<day>/projekt/<int:project_id>/til-beslutning")
-def flag(day: str, project_id: int) -> Response:
+def flag(day: str, project_id: int) -> Response | tuple[str, int]:
     session = get_session()
     meeting = _meeting_or_404(session, day)
     form = FlagForm()
@@ -236,8 +255,9 @@ def flag(day: str, project_id: int) -> Response:
             project_id=project_id,
             flagged=flagged,
             actor=current_actor(),
+            expected_version=form.expected_version(),
         )
-    except svc.MeetingError as exc:
+    except (svc.MeetingError, svc.StaleMeetingError) as exc:
         return _refused(session, meeting, exc)
     session.commit()
     flash(
@@ -273,7 +293,7 @@ def publish(day: str) -> Response | tuple[str, int]:
             ),
             "error",
         )
-        return redirect(_back(meeting))
+        return _render_detail(session, meeting, status=409)
     except svc.MeetingError as exc:
         return _refused(session, meeting, exc)
     session.commit()
@@ -311,8 +331,9 @@ def decide(day: str, project_id: int) -> Response | tuple[str, int]:
             project_id=project_id,
             text=form.decision.data or "",
             actor=current_actor(),
+            expected_version=form.expected_version(),
         )
-    except svc.MeetingError as exc:
+    except (svc.MeetingError, svc.StaleMeetingError) as exc:
         return _refused(session, meeting, exc)
     session.commit()
     flash(
@@ -325,17 +346,15 @@ def decide(day: str, project_id: int) -> Response | tuple[str, int]:
 
 
 @bp.post("/<day>/slet")
-def delete(day: str) -> Response:
+def delete(day: str) -> Response | tuple[str, int]:
     session = get_session()
     meeting = _meeting_or_404(session, day)
-    if not FlagForm().validate_on_submit():
+    if not CsrfForm().validate_on_submit():
         abort(400)
     try:
         svc.delete_meeting(session=session, meeting=meeting, actor=current_actor())
-    except svc.MeetingError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("meetings.detail", day=_day(meeting)))
+    except (svc.MeetingError, svc.StaleMeetingError) as exc:
+        return _refused(session, meeting, exc)
     session.commit()
     flash(_("Mødekladden er slettet."), "success")
     return redirect(url_for("meetings.index"))

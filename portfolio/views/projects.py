@@ -7,17 +7,19 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlmodel import Session, select
 from werkzeug.wrappers import Response
 
 from portfolio.auth import current_actor, require
 from portfolio.db import get_session
 from portfolio.domain import ACTION_LABELS, FIELD_LABELS, ChangeSource, Kind, Phase, Scope, Status
-from portfolio.forms import ArchiveForm, ProjectForm, StatusForm
+from portfolio.forms import ArchiveForm, ProjectEditForm, ProjectForm, StatusForm, VersionedForm
 from portfolio.models import Department, Person, Project
 from portfolio.permissions import Permission
 from portfolio.services import projects as svc
 from portfolio.services.audit import AuditFilter, list_audit
+from portfolio.services.meetings import hidden_audit_actions
 
 bp = Blueprint("projects", __name__, url_prefix="/projekter")
 
@@ -97,7 +99,14 @@ def detail(project_id: int) -> str:
         }
     )
     archive_form = ArchiveForm(data={"version": project.version})
-    audit, audit_total = list_audit(session, AuditFilter(project_id=project_id, per_page=50))
+    audit, audit_total = list_audit(
+        session,
+        AuditFilter(
+            project_id=project_id,
+            per_page=50,
+            hidden_actions=hidden_audit_actions(current_user.can(Permission.manage_meetings)),
+        ),
+    )
     return render_template(
         "projects/detail.html",
         project=project,
@@ -147,10 +156,10 @@ def edit(project_id: int) -> str | Response | tuple[str, int]:
     session = get_session()
     project = _project_or_404(session, project_id)
     if request.method == "GET":
-        form = ProjectForm(data={**svc.current_values(project), "version": project.version})
+        form = ProjectEditForm(data={**svc.current_values(project), "version": project.version})
         form.status.data = project.status.value if project.status else ""
     else:
-        form = ProjectForm()
+        form = ProjectEditForm()
     if form.validate_on_submit() and _check_unique_case_number(session, form, project.id):
         try:
             changes = svc.update_project(
@@ -233,13 +242,23 @@ def _back(project: Project) -> str:
 
 
 @bp.post("/<int:project_id>/gennemset")
-def review(project_id: int) -> Response:
+def review(project_id: int) -> Response | tuple[str, int]:
     session = get_session()
     project = _project_or_404(session, project_id)
     require(Permission.review, project)
-    if not ArchiveForm().validate_on_submit():
+    form = VersionedForm()
+    if not form.validate_on_submit():
         abort(400)
-    svc.mark_reviewed(session=session, project=project, actor=current_actor())
+    try:
+        svc.mark_reviewed(
+            session=session,
+            project=project,
+            actor=current_actor(),
+            expected_version=form.expected_version(),
+        )
+    except svc.StaleProjectError:
+        session.rollback()
+        return _conflict(project, {})
     session.commit()
     flash(_("“%(name)s” er markeret som gennemset.", name=project.name), "success")
     return redirect(_back(project))
@@ -249,7 +268,6 @@ def review(project_id: int) -> Response:
 def mine() -> str:
     """A process owner's own projects, those that need a review first."""
     from flask import current_app
-    from flask_login import current_user
 
     session = get_session()
     days = int(current_app.config["REVIEW_INTERVAL_DAYS"])

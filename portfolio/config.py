@@ -44,6 +44,9 @@ DEFAULTS: dict[str, object] = {
     "LOGIN_HASH_CONCURRENCY": 2,
     "LOGIN_HASH_WAIT_SECONDS": 2.0,
     "LOGIN_ATTEMPT_RETENTION_DAYS": 30,
+    # How passwords are hashed (werkzeug.security.generate_password_hash's method). scrypt is
+    # slow on purpose; the test suite sets a cheap method so that each login is not.
+    "PASSWORD_HASH_METHOD": "scrypt",
 }
 
 

@@ -132,6 +132,18 @@ def end_expired_session() -> BaseResponse | None:
     return redirect(url_for("auth.login", next=page) if page else url_for("auth.login"))
 
 
+def local_path(target: str | None, default: str) -> str:
+    """`target` if it is a path on this site, else `default`: no form or link of ours may
+    become an open redirect ("//evil", "https://evil", "/\\evil" are refused)."""
+    target = target or ""
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target:
+        return default
+    return target
+
+
 def referring_page() -> str | None:
     """The path (and query) of the page on this site that sent the request, if it says so."""
     if not request.referrer:

@@ -27,6 +27,9 @@ from portfolio.services.users import create_user, hash_password
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_URL = os.environ.get("PORTFOLIO_TEST_POSTGRES_URL", "")
+# Production hashes with scrypt (slow on purpose, ~0.1 s a login); the suite's apps use a cheap
+# method so that hundreds of logins stay fast. test_views_auth proves the scrypt default.
+TEST_HASH_METHOD = "pbkdf2:sha256:1000"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -63,23 +66,11 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str]:
     """A fresh PostgreSQL database for this test session, migrated once, dropped at the end."""
-    if not POSTGRES_URL:
-        pytest.skip("PORTFOLIO_TEST_POSTGRES_URL is not set")
-    admin_url = sa.make_url(POSTGRES_URL)
-    name = f"portfolio_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(url)
-    upgrade_database(engine)
-    engine.dispose()
-    try:
+    with scratch_postgres_database() as url:
+        engine = make_engine(url)
+        upgrade_database(engine)
+        engine.dispose()
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 @contextmanager
@@ -140,6 +131,7 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
             "TESTING": True,
             "DATABASE_URL": database_url,
             "SECRET_KEY": "test-secret",
+            "PASSWORD_HASH_METHOD": TEST_HASH_METHOD,
         }
     )
     app.instance_path = str(tmp_path / "instance")
@@ -208,7 +200,7 @@ PASSWORD = "test-adgangskode-42"
 
 @functools.cache
 def _password_hash() -> str:
-    return hash_password(PASSWORD)  # scrypt is slow on purpose: hash once per test run
+    return hash_password(PASSWORD, method=TEST_HASH_METHOD)  # hashed once per test run
 
 
 @pytest.fixture

@@ -1,29 +1,10 @@
-"""Lint, types and the promise that CI runs the README's own test command."""
+"""The promise that CI runs the README's own test command, and then ruff and mypy."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-
-
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603
-        list(args), cwd=ROOT, capture_output=True, text=True, check=False, timeout=300
-    )
-
-
-def test_ruff_finds_nothing() -> None:
-    result = _run(str(BIN / "ruff"), "check", ".")
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
-def test_mypy_finds_nothing() -> None:
-    result = _run(str(BIN / "mypy"))
-    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def _readme_commands() -> list[str]:
@@ -37,6 +18,16 @@ def test_ci_runs_the_readme_test_command_verbatim() -> None:
     assert len(commands) == 1, commands
     ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
     assert commands[0] in ci_lines
+
+
+def test_ci_fails_on_lint_formatting_and_type_errors_after_the_tests() -> None:
+    """ruff and mypy run in .ci/run, not in pytest; `set -e` makes any finding fail CI."""
+    ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+    assert "set -euo pipefail" in ci_lines
+    tests = next(i for i, line in enumerate(ci_lines) if ".venv/bin/pytest" in line)
+    after = ci_lines[tests + 1 :]
+    for check in (".venv/bin/ruff check .", ".venv/bin/ruff format --check .", ".venv/bin/mypy"):
+        assert check in after, check
 
 
 def test_readme_start_command_installs_and_runs_the_demo() -> None:

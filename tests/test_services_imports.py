@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
 from io import BytesIO
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from openpyxl import Workbook
 from sqlmodel import Session, select
 
 from importers.workbook import read_workbook
+from portfolio.db import writing
 from portfolio.domain import ChangeSource
 from portfolio.exporters.sheet import write_portfolio_sheet
 from portfolio.models import ImportRun, Project, StatusUpdate
@@ -165,14 +168,7 @@ def test_a_sheet_with_problems_is_refused_whole_and_nothing_is_written(
     assert any(p.cell == "F3" for p in preview.problems)
     before = snapshot(session)
     with pytest.raises(svc.ImportRefused, match="Intet er importeret"):
-        svc.apply_import(
-            session=session,
-            preview=preview,
-            actor="t",
-            source=ChangeSource.cli,
-            filename="x.xlsx",
-            sha256="0" * 64,
-        )
+        _apply_preview(session, preview)
     session.rollback()
     assert snapshot(session) == before
 
@@ -218,3 +214,56 @@ def test_dates_money_and_text_survive_the_round_trip(session: Session, make_proj
     preview = _import(session, out.getvalue())
     assert preview.changed == [] and preview.new == [] and preview.problems == []
     assert _portfolio(session) == before
+
+
+def test_a_project_changed_while_the_import_is_written_refuses_the_whole_import(
+    app, database_url: str, make_project
+) -> None:
+    """The fingerprint was checked, then someone saved before the import wrote its rows.
+    PostgreSQL: the database's version check refuses the import, and nothing of it is kept.
+    SQLite: the import's transaction holds the write lock from its start (as every writing
+    request and command does), so the other save cannot come in between at all."""
+    engine = app.extensions["portfolio_db"]
+    project = make_project(name="Fraværsapp", status="green")
+    row = project_to_dict(project, json_ready=False)
+    row["status"] = "red"
+    data = _sheet([row, {**row, "name": "Helt nyt", "case_number": None}])
+    with Session(writing(engine)) as session:
+        preview = _import(session, data)
+        assert [c.project.id for c in preview.changed] == [project.id] and len(preview.new) == 1
+        if database_url.startswith("sqlite"):
+            other = sqlite3.connect(sa.make_url(database_url).database or "", timeout=0.5)
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("UPDATE project SET status_comment = 'x' WHERE id = ?", (project.id,))
+            other.close()
+            _apply_preview(session, preview)
+            session.commit()
+            assert session.get(Project, project.id).status == "red"  # type: ignore[union-attr]
+            return
+        # Another editor's save lands in between, in a transaction of its own.
+        with Session(engine) as other_session:
+            theirs = other_session.get(Project, project.id)
+            assert theirs is not None
+            theirs.status_comment = "gemt af en anden imens"
+            other_session.add(theirs)
+            other_session.commit()
+        with Session(engine) as fresh:
+            before = snapshot(fresh)
+        with pytest.raises(svc.ImportRefused, match="ændret af en anden, mens importen kørte"):
+            _apply_preview(session, preview)
+        session.rollback()
+    with Session(engine) as fresh:
+        assert snapshot(fresh) == before
+        stored = fresh.get(Project, project.id)
+        assert stored is not None and stored.status_comment == "gemt af en anden imens"
+
+
+def _apply_preview(session: Session, preview: svc.ImportPreview) -> ImportRun:
+    return svc.apply_import(
+        session=session,
+        preview=preview,
+        actor="test",
+        source=ChangeSource.cli,
+        filename="ark.xlsx",
+        sha256="0" * 64,
+    )

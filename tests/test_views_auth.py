@@ -183,6 +183,24 @@ def test_login_gives_a_fresh_session_and_a_safe_redirect(app: Flask, make_user) 
     assert "HttpOnly" in cookie_header and "SameSite=Lax" in cookie_header
 
 
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/", "/\\evil.example/", "evil.example"]
+)
+def test_the_login_and_language_forms_only_send_users_to_this_site(
+    app: Flask, make_user, target: str
+) -> None:
+    user = make_user(role=Role.reader)
+    client = app.test_client()
+    token = csrf_token(client, "/login")
+    language = client.post("/sprog", data={"csrf_token": token, "language": "en", "next": target})
+    assert language.status_code == 302 and language.headers["Location"] == "/projekter/"
+    response = client.post(
+        "/login",
+        data={"csrf_token": token, "email": user.email, "password": PASSWORD, "next": target},
+    )
+    assert response.status_code == 302 and "evil" not in response.headers["Location"]
+
+
 def test_the_audit_log_shows_every_change_with_its_author_and_escapes_it(
     app: Flask, session: Session, make_user, make_project
 ) -> None:
@@ -265,10 +283,40 @@ def test_admin_creates_a_user_who_can_log_in(app: Flask, session: Session, make_
     assert response.status_code == 302
     created = session.exec(select(User).where(User.email == "anne.kjaer@kommune.example")).one()
     assert created.role == Role.owner and created.password_hash != "en-lang-adgangskode"
-    assert created.password_hash is not None and created.password_hash.startswith("scrypt")
+    assert created.password_hash is not None
+    assert created.password_hash.startswith(app.config["PASSWORD_HASH_METHOD"] + "$")
     other = app.test_client()
     login(other, "anne.kjaer@kommune.example", "en-lang-adgangskode")
     assert other.get("/projekter/mine").status_code == 200
+
+
+def test_production_hashes_passwords_with_scrypt(database_url: str, tmp_path) -> None:
+    """The suite's apps use a cheap hash; an app without that override uses scrypt, for new
+    passwords and for the stand-in hash an unknown e-mail is checked against."""
+    from portfolio import create_app
+    from portfolio.services.users import create_user
+    from portfolio.views.auth import login_guard
+
+    production = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "x"})
+    production.instance_path = str(tmp_path / "production")
+    try:
+        assert production.config["PASSWORD_HASH_METHOD"] == "scrypt"
+        with production.app_context(), Session(production.extensions["portfolio_db"]) as db:
+            user = create_user(
+                session=db,
+                email="ny@kommune.example",
+                name="Ny Bruger",
+                role=Role.reader,
+                password="en-lang-adgangskode",
+            )
+            db.commit()
+            assert user.password_hash is not None and user.password_hash.startswith("scrypt:")
+        client = production.test_client()
+        login(client, "ny@kommune.example", "en-lang-adgangskode")
+        assert client.get("/projekter/").status_code == 200
+        assert login_guard(production).policy.hash_method == "scrypt"
+    finally:
+        production.extensions["portfolio_db"].dispose()
 
 
 def test_create_user_command_reads_the_password_from_stdin(app: Flask, session: Session):

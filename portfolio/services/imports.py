@@ -38,7 +38,12 @@ REQUIRED_FOR_NEW = {
 
 
 class ImportRefused(Exception):
-    """The import cannot be applied; the message says why, in Danish."""
+    """The import cannot be applied; the message says why, in Danish. `retry`: the sheet is
+    fine, the portfolio moved meanwhile, so a fresh preview of the same file can be applied."""
+
+    def __init__(self, message: str, *, retry: bool = False) -> None:
+        super().__init__(message)
+        self.retry = retry
 
 
 def normalise_name(name: str) -> str:
@@ -284,7 +289,8 @@ def apply_import(
     except StaleProjectError as exc:
         raise ImportRefused(
             f"Projektet “{exc.name}” blev ændret af en anden, mens importen kørte. "
-            "Intet er importeret: åbn forhåndsvisningen igen, og godkend på ny."
+            "Intet er importeret: se den nye forhåndsvisning igennem, og godkend på ny.",
+            retry=True,
         ) from exc
     return run
 

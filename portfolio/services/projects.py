@@ -144,16 +144,6 @@ class References:
         return found
 
 
-def get_or_create_department(session: Session, name: str | None) -> Department | None:
-    return References(session).department(name)
-
-
-def get_or_create_person(
-    session: Session, name: str | None, title: str | None = None
-) -> Person | None:
-    return References(session).person(name, title)
-
-
 def current_values(project: Project) -> dict[str, Any]:
     """The project's editable fields, references as names."""
     values = {name: getattr(project, name) for name in SCALAR_FIELDS}

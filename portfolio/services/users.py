@@ -11,9 +11,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from sqlmodel import Session, col, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from portfolio.config import DEFAULTS
 from portfolio.domain import Role
 from portfolio.models import LoginAttempt, User, utcnow
 from portfolio.services.projects import References
@@ -29,10 +31,17 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def hash_password(password: str) -> str:
+def password_hash_method() -> str:
+    """The app's PASSWORD_HASH_METHOD; outside an app, the production default (scrypt)."""
+    if has_app_context():
+        return str(current_app.config["PASSWORD_HASH_METHOD"])
+    return str(DEFAULTS["PASSWORD_HASH_METHOD"])
+
+
+def hash_password(password: str, method: str | None = None) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(f"Adgangskoden skal være mindst {MIN_PASSWORD_LENGTH} tegn.")
-    return generate_password_hash(password, method="scrypt")
+    return generate_password_hash(password, method=method or password_hash_method())
 
 
 def create_user(
@@ -89,9 +98,10 @@ PRUNE_INTERVAL = timedelta(minutes=10)
 
 
 @functools.cache
-def _dummy_hash() -> str:
-    """Checked when there is no password to check, so an unknown e-mail costs the same time."""
-    return generate_password_hash("not-a-real-password", method="scrypt")
+def _dummy_hash(method: str) -> str:
+    """Checked when there is no password to check, so an unknown e-mail costs the same time
+    as a known one (hashed with the same method)."""
+    return generate_password_hash("not-a-real-password", method=method)
 
 
 @dataclass(frozen=True)
@@ -104,6 +114,7 @@ class LoginPolicy:
     hash_concurrency: int = 2  # password hashes at once in one process
     hash_wait: float = 2.0  # seconds to wait for a free hash before answering "busy"
     retention_days: int = 30  # login attempts older than this are deleted
+    hash_method: str = "scrypt"  # PASSWORD_HASH_METHOD: what the dummy hash is made with
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> LoginPolicy:
@@ -114,6 +125,7 @@ class LoginPolicy:
             hash_concurrency=int(config["LOGIN_HASH_CONCURRENCY"]),
             hash_wait=float(config["LOGIN_HASH_WAIT_SECONDS"]),
             retention_days=int(config["LOGIN_ATTEMPT_RETENTION_DAYS"]),
+            hash_method=str(config["PASSWORD_HASH_METHOD"]),
         )
 
 
@@ -208,7 +220,7 @@ def finish_login(
         return LoginResult(retry_after=ticket.retry_after, throttled=True)
     user = ticket.user
     stored = user.password_hash if user is not None else None
-    matches = guard.check_password(stored or _dummy_hash(), password)
+    matches = guard.check_password(stored or _dummy_hash(guard.policy.hash_method), password)
     if matches is None:
         session.delete(ticket.attempt)  # the password was not checked, so it does not count
         session.flush()

@@ -210,8 +210,10 @@ def apply(token: str) -> str | Response | tuple[str, int]:
         )
     except svc.ImportRefused as exc:
         session.rollback()
-        _store().delete(token)  # refused: a corrected file has to be uploaded anyway
         flash(str(exc), "error")
+        if exc.retry:  # the portfolio moved meanwhile: the same file, previewed afresh
+            return redirect(url_for("imports.preview", token=token))
+        _store().delete(token)  # refused: a corrected file has to be uploaded anyway
         return redirect(url_for("imports.index"))
     session.commit()
     _store().delete(token)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -11,6 +9,7 @@ from werkzeug.wrappers import Response
 from portfolio.db import HealthReport, check_database, get_engine
 from portfolio.forms import LanguageForm
 from portfolio.i18n import LANGUAGE_COOKIE
+from portfolio.security import local_path
 
 bp = Blueprint("main", __name__)
 
@@ -23,12 +22,7 @@ def index() -> Response:
 @bp.post("/sprog")
 def language() -> Response:
     form = LanguageForm()
-    target = form.next.data or ""
-    # Only local paths: the form must not become an open redirect.
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        target = url_for("projects.index")
-    response = redirect(target)
+    response = redirect(local_path(form.next.data, url_for("projects.index")))
     if form.validate_on_submit():
         response.set_cookie(
             LANGUAGE_COOKIE,

@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 from portfolio import create_app
 from portfolio.db import get_engine, get_session, upgrade_database
 from portfolio.services.demo import DEMO_PASSWORD, create_demo_users, load_demo_portfolio
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, TEST_HASH_METHOD
 
 CHROMIUM = os.environ.get("PORTFOLIO_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-results"
@@ -30,15 +30,38 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[str]:
-    """The real app with the demo portfolio, on SQLite, in a server thread."""
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'e2e.sqlite'}", "SECRET_KEY": "e2e"})
+def _e2e_app(database: Path) -> Any:
+    return create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{database}",
+            "SECRET_KEY": "e2e",
+            # Logins stay cheap; test_views_auth proves that production hashes with scrypt.
+            "PASSWORD_HASH_METHOD": TEST_HASH_METHOD,
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo portfolio and demo users in a SQLite file, built once; each test gets a copy."""
+    path = tmp_path_factory.mktemp("e2e-template") / "demo.sqlite"
+    app = _e2e_app(path)
     with app.app_context():
         upgrade_database(get_engine())
         load_demo_portfolio(session=get_session(), actor="e2e")
         create_demo_users(get_session())
         get_session().commit()
+    app.extensions["portfolio_db"].dispose()
+    return path
+
+
+@pytest.fixture
+def live_server(demo_database: Path, tmp_path: Path) -> Iterator[str]:
+    """The real app with the demo portfolio, on a SQLite file of its own, in a server thread."""
+    database = tmp_path / "e2e.sqlite"
+    for source in demo_database.parent.glob(f"{demo_database.name}*"):  # with any -wal file
+        shutil.copy(source, tmp_path / source.name.replace(demo_database.name, database.name))
+    app = _e2e_app(database)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -82,13 +105,14 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     context.close()
 
 
-def log_in(page: Any, base: str, email: str) -> None:
-    """Log in through the login form as a demo user, as a person would."""
-    page.goto(f"{base}/login")
+def log_in(page: Any, base: str, email: str, then: str = "/projekter/") -> None:
+    """Log in through the login form as a demo user, as a person would, and land on `then`
+    (the project list by default: lighter than the chart-heavy overview at /)."""
+    page.goto(f"{base}/login?next={then}")
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Adgangskode").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Log ind").click()
-    page.wait_for_url(lambda url: "/login" not in url)
+    page.wait_for_url(f"{base}{then}")
 
 
 EDITOR = "raad@kommune.example"

@@ -74,8 +74,7 @@ def test_chefforum_reads_the_published_pack_and_notes_no_decision(
 ) -> None:
     from playwright.sync_api import expect
 
-    log_in(page, live_server, EDITOR)
-    page.goto(f"{live_server}/moeder/")
+    log_in(page, live_server, EDITOR, then="/moeder/")
     page.get_by_label("Mødedato").fill("2026-10-22")
     page.get_by_role("button", name="Opret møde").click()
     page.get_by_label("Jeg har gennemgået pakken").check()

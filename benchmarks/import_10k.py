@@ -27,7 +27,7 @@ from importers.workbook import read_workbook
 from portfolio.db import make_engine, upgrade_database
 from portfolio.domain import ChangeSource
 from portfolio.exporters.sheet import write_portfolio_sheet
-from portfolio.services.imports import apply_import, preview_import, sha256_of
+from portfolio.imports.services import apply_import, preview_import, sha256_of
 
 SCOPES = ["national", "municipal", "department"]
 PHASES = ["idea", "analysis", "procurement", "implementation", "benefits", "completed"]

@@ -30,8 +30,8 @@ from sqlmodel import Session, col
 from portfolio import create_app
 from portfolio.db import make_engine, upgrade_database
 from portfolio.domain import ChangeSource
-from portfolio.models import StatusUpdate
-from portfolio.services.projects import create_projects
+from portfolio.projects.models import StatusUpdate
+from portfolio.projects.services import create_projects
 
 SCOPES = ["national", "municipal", "department"]
 KINDS = ["strategic", "operational"]
@@ -182,7 +182,7 @@ def postgres_database(admin_url: str) -> Iterator[str]:
 def reader_client(app: Any) -> FlaskClient:
     """A browser logged in as a Chefforum member: the overview is behind the login."""
     from portfolio.db import get_session
-    from portfolio.services.users import create_user
+    from portfolio.users.services import create_user
 
     with app.app_context():
         create_user(

@@ -30,10 +30,10 @@ from portfolio import create_app
 from portfolio.db import get_engine, get_session, upgrade_database
 from portfolio.domain import ChangeSource
 from portfolio.exporters.chromium import find_chromium
-from portfolio.pack import PackMode
-from portfolio.services import meetings
-from portfolio.services.pack_export import FORMATS, export_pack
-from portfolio.services.projects import (
+from portfolio.meetings import services as meetings
+from portfolio.meetings.export import FORMATS, export_pack
+from portfolio.meetings.pack import PackMode
+from portfolio.projects.services import (
     ProjectFilter,
     create_projects,
     list_projects,

@@ -21,8 +21,8 @@ def create_app(test_config: dict[str, object] | None = None, *, check_schema: bo
     app = Flask(__name__, template_folder=_template_folder(), instance_relative_config=True)
 
     from portfolio import auth, config, db, edge, i18n, security, static_assets
+    from portfolio.blueprints import register_blueprints
     from portfolio.cli import register_commands
-    from portfolio.views import register_blueprints
 
     config.load_config(app, test_config)
     # First of the before_request hooks: pages answer 503 until the schema is ready.

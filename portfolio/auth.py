@@ -11,14 +11,15 @@ from werkzeug.wrappers import Response
 
 from portfolio.db import get_session
 from portfolio.domain import Role
-from portfolio.models import Project, User
 from portfolio.permissions import (
     ENDPOINTS,
     OWN_PROJECTS_ONLY,
     Permission,
     has_permission,
 )
+from portfolio.projects.models import Project
 from portfolio.security import end_expired_session
+from portfolio.users.models import User
 
 login_manager = LoginManager()
 

@@ -46,16 +46,11 @@ def _require_current_schema() -> None:
 
 
 def _load_demo(reset: bool) -> None:
-    from portfolio.models import (
-        AuditEntry,
-        ImportRun,
-        Meeting,
-        MeetingItem,
-        MeetingSnapshot,
-        Project,
-        StatusUpdate,
-    )
-    from portfolio.services.demo import load_demo_portfolio, portfolio_is_empty
+    from portfolio.demo.services import load_demo_portfolio, portfolio_is_empty
+    from portfolio.imports.models import ImportRun
+    from portfolio.meetings.models import Meeting, MeetingItem, MeetingSnapshot
+    from portfolio.projects.models import Project, StatusUpdate
+    from portfolio.users.models import AuditEntry
 
     upgrade_database(get_engine())
     session = get_session()
@@ -85,14 +80,14 @@ def _load_demo(reset: bool) -> None:
 
 
 def _create_demo_users() -> None:
-    from portfolio.services.demo import create_demo_users
+    from portfolio.demo.services import create_demo_users
 
     create_demo_users(get_session())
     get_session().commit()
 
 
 def print_demo_logins() -> None:
-    from portfolio.services.demo import DEMO_PASSWORD, DEMO_USERS
+    from portfolio.demo.services import DEMO_PASSWORD, DEMO_USERS
 
     click.echo(f"Demo-logins (adgangskode for alle: {DEMO_PASSWORD}):")
     for email, _name, role, _person in DEMO_USERS:
@@ -111,8 +106,8 @@ def create_user_command(
 ) -> None:
     """Opret en bruger."""
     from portfolio.domain import ChangeSource
-    from portfolio.services.audit import audit_entry
-    from portfolio.services.users import UserError, create_user
+    from portfolio.users.audit import audit_entry
+    from portfolio.users.services import UserError, create_user
 
     _require_current_schema()
     if password_stdin:
@@ -184,7 +179,7 @@ def run_command(host: str, port: int, demo: bool, threads: int) -> None:
 @with_appcontext
 def projects_command(as_json: bool, archived: bool) -> None:
     """Vis alle projekter."""
-    from portfolio.services.projects import ProjectFilter, list_projects, project_to_dict
+    from portfolio.projects.services import ProjectFilter, list_projects, project_to_dict
 
     _require_current_schema()
     rows = [
@@ -202,7 +197,7 @@ def projects_command(as_json: bool, archived: bool) -> None:
 
 
 def _parse_mappings(mappings: tuple[str, ...]) -> dict[str, str]:
-    from portfolio.services.projects import CANONICAL_ORDER
+    from portfolio.projects.services import CANONICAL_ORDER
 
     allowed = set(CANONICAL_ORDER) | {"ignore", ""}
     parsed = {}
@@ -274,7 +269,7 @@ def import_command(
     """Importér projektporteføljearket (.xlsx)."""
     from importers.workbook import WorkbookError, read_workbook
     from portfolio.domain import ChangeSource
-    from portfolio.services.imports import (
+    from portfolio.imports.services import (
         ImportRefused,
         apply_import,
         lock_for_import,
@@ -341,8 +336,8 @@ def _fail(message: str) -> NoReturn:
 @with_appcontext
 def export_command(file: Path, archived: bool) -> None:
     """Eksportér porteføljen som regneark i projektarkets form."""
-    from portfolio.services.exports import export_portfolio_sheet
-    from portfolio.services.projects import ProjectFilter
+    from portfolio.projects.export import export_portfolio_sheet
+    from portfolio.projects.services import ProjectFilter
 
     _require_current_schema()
     with file.open("wb") as out:
@@ -377,9 +372,9 @@ def pack_command(day: str, fmt: str, output: Path, query: str) -> None:
     from werkzeug.datastructures import MultiDict
 
     from portfolio.exporters.chromium import ChromiumFailed, ChromiumMissing, find_chromium
-    from portfolio.services.meetings import meeting_by_date
-    from portfolio.services.pack_export import export_pack
-    from portfolio.services.projects import ProjectFilter
+    from portfolio.meetings.export import export_pack
+    from portfolio.meetings.services import meeting_by_date
+    from portfolio.projects.services import ProjectFilter
 
     meeting_date: date | None = None
     for pattern in ("%Y-%m-%d", "%d-%m-%Y"):

@@ -6,6 +6,7 @@ import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,32 @@ SCHEMA_READY = "portfolio_schema_ready"
 READY_EXEMPT_ENDPOINTS = frozenset({"static", "vendor", "main.health"})
 # How long the health check waits for a lock or a statement, instead of the usual 30 s.
 HEALTH_TIMEOUT_MS = 2000
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def enum_column(enum: type, *, nullable: bool) -> sa.Column:  # type: ignore[type-arg]
+    """A string column holding an enum's values."""
+    # Stored as plain strings (no native PG enum) so new values need no type migration.
+    return sa.Column(
+        sa.Enum(
+            enum,
+            native_enum=False,
+            create_constraint=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        nullable=nullable,
+    )
+
+
+def versioned(cls: Any) -> dict[str, Any]:
+    """Mapper arguments for a table whose `version` guards every UPDATE: the ORM writes
+    `UPDATE … WHERE id = :id AND version = :loaded` and raises StaleDataError when no row
+    matched, so two saves from the same version can never both win, on any database."""
+    return {"version_id_col": cls.__table__.c.version}
 
 
 def make_engine(url: str) -> Engine:

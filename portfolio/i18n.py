@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from babel.numbers import format_decimal
 from flask import Flask, has_request_context, request
@@ -11,6 +13,9 @@ from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
 
 from portfolio.domain import label
+
+if TYPE_CHECKING:
+    from portfolio.charts import ChartText
 
 LANGUAGE_COOKIE = "portfolio_lang"
 
@@ -100,3 +105,38 @@ def init_app(app: Flask) -> None:
         field_value=format_field,
     )
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
+
+
+def chart_text() -> ChartText:
+    """ChartText in the user's language; in Danish it equals charts.DANISH."""
+    from babel.numbers import format_compact_decimal
+
+    from portfolio.charts import NO_STATUS, ChartText
+    from portfolio.domain import Status
+
+    text = ChartText(
+        status={
+            **{s.value: label(s) for s in Status},
+            NO_STATUS: _("Ingen status"),
+        },
+        count_axis=_("Antal projekter"),
+        budget_axis=_("Budget (kr.)"),
+        change=_("{change} siden {day}"),
+        share=_("{share} %"),
+        today=_("I dag"),
+        slip=_("Skred ud over oprindelig slutdato"),
+        baseline=_("Oprindelig slutdato"),
+    )
+    if str(get_locale() or "da").startswith("da"):
+        return text
+    locale = str(get_locale())
+    return replace(
+        text,
+        separators=".,",
+        number=lambda v: format_decimal(v, locale=locale),
+        money=lambda v: format_money(int(v), locale),
+        money_short=lambda v: (
+            "DKK "
+            + format_compact_decimal(v, format_type="short", locale=locale, fraction_digits=1)
+        ),
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from portfolio.demo_data import demo_projects
+from portfolio.demo.data import demo_projects
 from portfolio.exporters.sheet import write_portfolio_sheet
 
 TARGET = Path(__file__).with_name("portefolje.xlsx")

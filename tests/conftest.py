@@ -21,9 +21,10 @@ from sqlmodel import Session, SQLModel
 from portfolio import create_app
 from portfolio.db import make_engine, upgrade_database
 from portfolio.domain import ChangeSource, Role
-from portfolio.models import Project, User
-from portfolio.services.projects import create_project
-from portfolio.services.users import create_user, hash_password
+from portfolio.projects.models import Project
+from portfolio.projects.services import create_project
+from portfolio.users.models import User
+from portfolio.users.services import create_user, hash_password
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_URL = os.environ.get("PORTFOLIO_TEST_POSTGRES_URL", "")

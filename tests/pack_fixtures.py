@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, date, datetime
 
-from portfolio.pack import (
+from portfolio.meetings.pack import (
     Change,
     ChangeKind,
     Pack,

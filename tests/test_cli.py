@@ -11,8 +11,8 @@ from pathlib import Path
 from flask.testing import FlaskCliRunner
 from sqlmodel import Session
 
-from portfolio.demo_data import demo_projects
-from portfolio.models import Project, StatusUpdate
+from portfolio.demo.data import demo_projects
+from portfolio.projects.models import Project, StatusUpdate
 from tests.conftest import count_rows
 
 CANONICAL = {

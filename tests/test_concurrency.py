@@ -13,7 +13,7 @@ from http.cookiejar import CookieJar
 from sqlmodel import Session, col, select
 
 from portfolio.db import make_engine
-from portfolio.models import Project, StatusUpdate
+from portfolio.projects.models import Project, StatusUpdate
 from tests.live_server import gunicorn, portfolio, server_env
 
 WRITERS = 6

@@ -17,7 +17,8 @@ from werkzeug.test import TestResponse
 
 from importers.workbook import read_workbook
 from portfolio.edge import INT_MAX, parse_int
-from portfolio.models import LoginAttempt, Project
+from portfolio.projects.models import Project
+from portfolio.users.models import LoginAttempt
 from tests.conftest import count_rows, csrf_token, snapshot
 from tests.importer_fixtures import portfolio, project
 

@@ -18,9 +18,9 @@ from sqlmodel import Session
 from importers.fields import MAX_LENGTHS, FieldError, check_link, safe_link
 from importers.workbook import read_workbook
 from portfolio.domain import ChangeSource
-from portfolio.models import Department, Person, Project
-from portfolio.services import imports as import_svc
-from portfolio.services.projects import create_project, update_project
+from portfolio.imports import services as import_svc
+from portfolio.projects.models import Department, Person, Project
+from portfolio.projects.services import create_project, update_project
 from tests.conftest import snapshot
 from tests.importer_fixtures import portfolio, project
 

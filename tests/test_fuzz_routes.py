@@ -23,10 +23,13 @@ from wtforms.fields.core import UnboundField
 
 from portfolio import forms
 from portfolio.domain import Role
-from portfolio.models import Project, User
-from portfolio.pack import PackMode
-from portfolio.services.meetings import create_meeting
-from portfolio.views.auth import LoginForm
+from portfolio.meetings import forms as meeting_forms
+from portfolio.meetings.pack import PackMode
+from portfolio.meetings.services import create_meeting
+from portfolio.projects import forms as project_forms
+from portfolio.projects.models import Project
+from portfolio.users.login_views import LoginForm
+from portfolio.users.models import User
 from tests.conftest import csrf_token, login, snapshot
 
 ROLES = (Role.admin, Role.editor, Role.owner, Role.reader, None)
@@ -84,11 +87,12 @@ NUMBERS_READ: dict[str, tuple[str, ...]] = {
 
 
 def _form_fields() -> tuple[str, ...]:
-    """Every field name of the forms in portfolio/forms.py and of the login form."""
+    """Every field name of the shared, project and meeting forms and of the login form."""
     classes = [
         cls
-        for _name, cls in inspect.getmembers(forms, inspect.isclass)
-        if issubclass(cls, FlaskForm) and cls.__module__ == forms.__name__
+        for module in (forms, project_forms, meeting_forms)
+        for _name, cls in inspect.getmembers(module, inspect.isclass)
+        if issubclass(cls, FlaskForm) and cls.__module__ == module.__name__
     ]
     names = {
         name

@@ -230,7 +230,7 @@ def test_a_browser_still_logged_in_sees_the_503_page_when_the_tables_are_gone(
 ) -> None:
     from portfolio.db import get_session
     from portfolio.domain import Role
-    from portfolio.services.users import create_user
+    from portfolio.users.services import create_user
 
     apps.append(app := _app(empty_database_url, tmp_path))
     engine = app.extensions["portfolio_db"]

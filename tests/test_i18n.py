@@ -82,7 +82,7 @@ def test_extraction_finds_python_templates_lazy_and_plural_messages() -> None:
     found = _extracted()
     files = {where.split(":")[0] for places in found.values() for where in places}
     assert any(f.startswith("templates/") for f in files), files
-    assert any(f.startswith("portfolio/views/") for f in files), files
+    assert any(f.startswith("portfolio/projects/") for f in files), files
     assert ("Projekter", None) in found  # templates
     assert ("Projektnavn", None) in found  # _l in portfolio/domain.py and forms.py
     assert (("%(num)d projekt", "%(num)d projekter"), None) in found  # ngettext in a template
@@ -200,7 +200,7 @@ def client(app: Flask) -> FlaskClient:
     response = client.get("/projekter/")
     if response.status_code in (301, 302, 303) and "login" in response.location:
         from portfolio.db import get_session
-        from portfolio.services.users import create_user
+        from portfolio.users.services import create_user
 
         with app.app_context():
             session = get_session()

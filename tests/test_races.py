@@ -16,14 +16,9 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from portfolio.db import make_engine
-from portfolio.models import (
-    AuditEntry,
-    Meeting,
-    MeetingSnapshot,
-    Person,
-    Project,
-    StatusUpdate,
-)
+from portfolio.meetings.models import Meeting, MeetingSnapshot
+from portfolio.projects.models import Person, Project, StatusUpdate
+from portfolio.users.models import AuditEntry
 from tests.conftest import scratch_postgres_database
 from tests.live_server import (
     Browser,

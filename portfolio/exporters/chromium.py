@@ -18,7 +18,7 @@ from pathlib import Path
 from flask_babel import gettext as _
 
 from portfolio.charts import safe_figure_json
-from portfolio.pack_charts import PackChart
+from portfolio.meetings.charts import PackChart
 from portfolio.static_assets import VENDOR
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from werkzeug.serving import make_server
 
 from portfolio import create_app
 from portfolio.db import get_engine, get_session, upgrade_database
-from portfolio.services.demo import DEMO_PASSWORD, create_demo_users, load_demo_portfolio
+from portfolio.demo.services import DEMO_PASSWORD, create_demo_users, load_demo_portfolio
 from tests.conftest import IN_CI, TEST_HASH_METHOD
 
 CHROMIUM = os.environ.get("PORTFOLIO_CHROMIUM", "/usr/bin/chromium")

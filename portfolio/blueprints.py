@@ -1,0 +1,41 @@
+"""The features' blueprints, registered on the app, and the URL helper their templates share."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from portfolio import errors, main
+    from portfolio.imports import views as imports
+    from portfolio.meetings import views as meetings
+    from portfolio.overview import views as overview
+    from portfolio.projects import views as projects
+    from portfolio.users import audit_views, login_views
+    from portfolio.users import views as users
+
+    app.register_blueprint(main.bp)
+    app.register_blueprint(projects.bp)
+    app.register_blueprint(imports.bp)
+    app.register_blueprint(overview.bp)
+    app.register_blueprint(meetings.bp)
+    app.register_blueprint(login_views.bp)
+    app.register_blueprint(users.bp)
+    app.register_blueprint(audit_views.bp)
+    errors.register(app)
+    app.jinja_env.globals["url_with"] = url_with
+
+
+def url_with(**changes: str | None) -> str:
+    """The current URL with some query arguments replaced (None removes one); keeps repeats."""
+    from urllib.parse import urlencode
+
+    from flask import request
+
+    args = request.args.copy()
+    for key, value in changes.items():
+        args.pop(key, None)
+        if value is not None:
+            args[key] = value
+    query = urlencode(list(args.items(multi=True)))
+    return f"{request.path}?{query}" if query else request.path

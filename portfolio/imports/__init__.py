@@ -1,0 +1,1 @@
+"""Importing the SharePoint sheet: upload, mapping, preview, apply (around importers/)."""

@@ -1,0 +1,1 @@
+"""Chefforum meetings: the agenda item, the pack (rules, charts, exporters), publishing."""

@@ -1,0 +1,96 @@
+"""The meetings' forms: a new meeting, the agenda text, publishing, decisions and flags."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+)
+
+from portfolio.forms import DanishDateField, VersionedForm
+from portfolio.meetings.pack import PackMode
+
+MODE_CHOICES = [
+    SelectChoice(PackMode.complete.value, _l("Komplet status: alle projekter")),
+    SelectChoice(PackMode.decisions.value, _l("Kun strategiske projekter til beslutning")),
+]
+TEXT_HINT = _l(
+    "Lad feltet stå tomt for at bruge forslaget, som følger porteføljen indtil pakken "
+    "offentliggøres."
+)
+
+
+class MeetingForm(FlaskForm):
+    """A new Chefforum meeting."""
+
+    meeting_date = DanishDateField(
+        _l("Mødedato"), validators=[InputRequired(_l("Skriv mødets dato, fx 08-12-2026."))]
+    )
+    title = StringField(
+        _l("Titel"),
+        description=_l("Tom: “Chefforum” og datoen."),
+        validators=[Optional(), Length(max=200, message=_l("Titlen må højst være 200 tegn."))],
+    )
+    mode = RadioField(_l("Pakkens indhold"), choices=MODE_CHOICES, default=PackMode.complete.value)
+
+
+class MeetingTextForm(VersionedForm):
+    """The agenda item's text: every part while a draft, only Beslutning once published."""
+
+    title = StringField(
+        _l("Titel"),
+        validators=[Optional(), Length(max=200, message=_l("Titlen må højst være 200 tegn."))],
+    )
+    mode = RadioField(_l("Pakkens indhold"), choices=MODE_CHOICES, validators=[Optional()])
+    anledning = TextAreaField(
+        _l("Anledning"), description=TEXT_HINT, validators=[Optional(), Length(max=20000)]
+    )
+    sagsfremstilling = TextAreaField(
+        _l("Sagsfremstilling"), description=TEXT_HINT, validators=[Optional(), Length(max=50000)]
+    )
+    indstilling = TextAreaField(
+        _l("Indstilling"), description=TEXT_HINT, validators=[Optional(), Length(max=20000)]
+    )
+    beslutning = TextAreaField(
+        _l("Beslutning"),
+        description=_l("Chefforums beslutning; skrives efter mødet."),
+        validators=[Optional(), Length(max=20000)],
+    )
+    bilag = TextAreaField(
+        _l("Bilag"),
+        description=_l("Ét bilag pr. linje. Tomt: porteføljeoversigten."),
+        validators=[Optional(), Length(max=5000)],
+    )
+
+
+class PublishForm(VersionedForm):
+    confirm = BooleanField(
+        _l("Jeg har gennemgået pakken. Den fastfryses og kan ikke ændres bagefter."),
+        validators=[DataRequired(_l("Bekræft, at pakken er gennemgået, før den offentliggøres."))],
+    )
+
+
+class DecisionForm(VersionedForm):
+    decision = TextAreaField(
+        _l("Beslutning"),
+        validators=[
+            Optional(),
+            Length(max=4000, message=_l("Beslutningen må højst være %(num)d tegn.", num=4000)),
+        ],
+    )
+
+
+class FlagForm(VersionedForm):
+    flagged = HiddenField()

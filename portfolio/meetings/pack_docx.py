@@ -1,0 +1,301 @@
+"""Writes Chefforum's agenda item (punkt) for a board-meeting pack as a Word document."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
+from io import BytesIO
+from typing import IO, Any
+
+from docx import Document
+from docx.image.exceptions import UnrecognizedImageError
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Mm
+from flask_babel import gettext as _
+
+from portfolio.charts import danish_day, danish_money
+from portfolio.domain import label
+from portfolio.meetings.charts import PackChart
+from portfolio.meetings.pack import (
+    Pack,
+    PackItem,
+    PackMode,
+    PackProject,
+    change_title,
+    describe_change,
+    long_date,
+)
+
+LANGUAGE = "da-DK"
+TABLE_STYLE = "Light Grid Accent 1"
+PICTURE_WIDTH = Cm(16)
+# Characters XML 1.0 cannot hold at all (lxml refuses them); CR is folded into LF first.
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
+def clean(text: str | None) -> str:
+    """Text as a run can carry it: no XML-illegal characters, newlines as LF."""
+    if not text:
+        return ""
+    return _ILLEGAL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _status_word(status: str | None) -> str:
+    # The word, never the colour alone: the document may be printed in black and white.
+    return label(status) or _("Ingen status")
+
+
+def _or_dash(value: str | None) -> str:
+    return value if value else "–"
+
+
+def _day(value: date | None) -> str:
+    return danish_day(value) if value else "–"
+
+
+def _end_date(project: PackProject) -> str:
+    text = _day(project.end_date)
+    if project.slipped and project.baseline_end_date:
+        text += " " + _("(oprindelig %(day)s)", day=danish_day(project.baseline_end_date))
+    return text
+
+
+# --- building blocks ------------------------------------------------------------------------
+
+
+def _heading(doc: Any, text: str, level: int) -> None:
+    doc.add_heading(clean(text), level=level)
+
+
+def _italic(container: Any, text: str) -> None:
+    container.add_paragraph().add_run(clean(text)).italic = True
+
+
+def _text_block(container: Any, text: str | None, empty: str) -> None:
+    """A user's text as paragraphs (split on blank lines), line breaks inside kept."""
+    paragraphs = [p.strip("\n") for p in _BLANK_LINE.split(clean(text).strip())]
+    paragraphs = [p for p in paragraphs if p.strip()]
+    if not paragraphs:
+        _italic(container, empty)
+        return
+    for paragraph in paragraphs:
+        container.add_paragraph(paragraph)
+
+
+def _repeat_header(row: Any) -> None:
+    # python-docx has no API for "repeat as header row": w:trPr/w:tblHeader does it.
+    tr_pr = row._tr.get_or_add_trPr()
+    if tr_pr.find(qn("w:tblHeader")) is None:
+        tr_pr.append(OxmlElement("w:tblHeader"))
+
+
+def _set_cell(cell: Any, text: str, *, italic: bool = False) -> None:
+    run = cell.paragraphs[0].add_run(clean(text))
+    run.italic = italic
+
+
+def _table(doc: Any, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> Any:
+    """A table in a built-in style whose first row is a header repeated on every page."""
+    table = doc.add_table(rows=1, cols=len(columns))
+    table.style = TABLE_STYLE
+    header = table.rows[0]
+    _repeat_header(header)
+    for cell, text in zip(header.cells, columns, strict=True):
+        _set_cell(cell, text)
+    for values in rows:
+        cells = table.add_row().cells
+        for cell, text in zip(cells, values, strict=True):
+            _set_cell(cell, text)
+    return table
+
+
+# --- the sections ---------------------------------------------------------------------------
+
+
+def _decision_table(doc: Any, item: PackItem) -> None:
+    """One project for decision as a two-column table; its name is the repeated header."""
+    project = item.project
+    if item.previous_decision:
+        previous = f"{_day(item.previous_decision_date)}: {item.previous_decision}"
+    else:
+        previous = "–"
+    fields = [
+        (_("Status"), _status_word(project.status)),
+        (_("Fase"), label(project.phase)),
+        (_("Procesejer"), _or_dash(project.process_owner)),
+        (_("Projekttype"), label(project.scope)),
+        (_("Afdeling"), _or_dash(project.department)),
+        (_("Slutdato"), _end_date(project)),
+        (_("Budget"), danish_money(project.budget_dkk) if project.budget_dkk is not None else "–"),
+        (_("Begrundelse"), "\n".join(item.reasons) or "–"),
+        (_("Statuskommentar"), _or_dash(project.status_comment)),
+        (_("Tidligere beslutning"), previous),
+    ]
+    table = _table(doc, [_("Projekt"), project.name], fields)
+    cell = table.add_row().cells
+    _set_cell(cell[0], _("Beslutning"))
+    if item.decision:
+        _set_cell(cell[1], item.decision)
+    else:
+        _set_cell(cell[1], _("(Skrives efter mødet)"), italic=True)
+    doc.add_paragraph()  # keeps two projects' tables from merging into one
+
+
+def _information_table(doc: Any, items: Sequence[PackItem]) -> None:
+    if not items:
+        _italic(doc, _("Ingen projekter."))
+        return
+    columns = [
+        _("Projekt"),
+        _("Projekttype"),
+        _("Afdeling"),
+        _("Fase"),
+        _("Status"),
+        _("Slutdato"),
+        _("Statuskommentar"),
+    ]
+    rows = [
+        [
+            i.project.name,
+            label(i.project.scope),
+            _or_dash(i.project.department),
+            label(i.project.phase),
+            _status_word(i.project.status),
+            _end_date(i.project),
+            _or_dash(i.project.status_comment),
+        ]
+        for i in items
+    ]
+    _table(doc, columns, rows)
+
+
+def _changes(doc: Any, pack: Pack) -> None:
+    _heading(doc, _("Ændringer siden sidste møde"), 2)
+    if pack.previous_meeting_date is None:
+        doc.add_paragraph(
+            _(
+                "Dette er den første gennemgang af porteføljen og derfor en komplet status; "
+                "der er ikke et tidligere møde at sammenligne med."
+            )
+        )
+        return
+    since = danish_day(pack.previous_meeting_date)
+    if not pack.changes:
+        doc.add_paragraph(_("Ingen ændringer siden mødet %(day)s.", day=since))
+        return
+    doc.add_paragraph(_("Sammenlignet med mødet %(day)s.", day=since))
+    for kind, changes in pack.changes_by_kind():
+        _heading(doc, change_title(kind), 3)
+        for change in changes:
+            paragraph = doc.add_paragraph(style="List Bullet")
+            paragraph.add_run(clean(change.project_name)).bold = True
+            paragraph.add_run(": " + clean(describe_change(change)))
+
+
+def _chart(doc: Any, chart: PackChart, png: bytes | None) -> None:
+    _heading(doc, chart.title, 3)
+    if png is not None:
+        try:
+            shape = doc.add_paragraph().add_run().add_picture(BytesIO(png), width=PICTURE_WIDTH)
+        except UnrecognizedImageError:
+            shape = None  # a broken image must not cost the whole pack: show the numbers
+        if shape is not None:
+            # python-docx 1.2 has no alt-text API; Word reads wp:docPr/@descr.
+            shape._inline.docPr.set("descr", clean(chart.description))
+            shape._inline.docPr.set("title", clean(chart.title))
+            return
+    _table(
+        doc,
+        chart.columns,
+        [[name, *(str(n) for n in numbers)] for name, numbers in chart.rows],
+    )
+    _italic(doc, _("Diagrammet kunne ikke tegnes (Chromium mangler); tallene står i tabellen."))
+
+
+def _sagsfremstilling(
+    doc: Any, pack: Pack, charts: Sequence[PackChart], images: Mapping[str, bytes] | None
+) -> None:
+    _heading(doc, _("Sagsfremstilling"), 1)
+    _text_block(doc, pack.sagsfremstilling, _("(Ikke udfyldt)"))
+
+    _heading(doc, _("Til beslutning"), 2)
+    if not pack.for_decision:
+        _italic(doc, _("Ingen projekter kræver beslutning på dette møde."))
+    for item in pack.for_decision:
+        _decision_table(doc, item)
+
+    if pack.mode == PackMode.complete:
+        _heading(doc, _("Til orientering"), 2)
+        _information_table(doc, pack.for_information)
+        _heading(doc, _("Øvrige strategiske projekter"), 3)
+        _information_table(doc, pack.other_strategic)
+
+    _changes(doc, pack)
+
+    _heading(doc, _("Overblik"), 2)
+    for chart in charts:
+        _chart(doc, chart, (images or {}).get(chart.id))
+
+
+def _setup(doc: Any, pack: Pack) -> None:
+    """A4 with ordinary margins, Danish proofing language and the document's properties."""
+    for section in doc.sections:
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.top_margin = section.bottom_margin = Cm(2.5)
+        section.left_margin = section.right_margin = Cm(2.5)
+    # Word's spell checker follows w:lang on the default style, not the core property.
+    r_pr = doc.styles["Normal"].element.get_or_add_rPr()
+    lang = r_pr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        r_pr.append(lang)
+    lang.set(qn("w:val"), LANGUAGE)
+    props = doc.core_properties
+    props.title = clean(pack.title)
+    props.subject = _("Chefforum: IT-projektporteføljen")
+    props.language = LANGUAGE
+    props.author = props.last_modified_by = _("IT-projektrådet")
+    props.comments = ""  # the template says "generated by python-docx"
+    props.created = props.modified = pack.published_at or datetime.now(UTC)
+    props.revision = 1
+
+
+def write_pack_docx(
+    pack: Pack,
+    charts: Sequence[PackChart],
+    target: IO[bytes],
+    images: Mapping[str, bytes] | None = None,
+) -> None:
+    """Write the pack as the agenda item: Anledning, Sagsfremstilling (decisions, information,
+    changes, charts), Indstilling, Beslutning, Bilag. `images` maps a chart id to its PNG;
+    a chart without one is shown as its numbers in a table."""
+    doc = Document()
+    _setup(doc, pack)
+
+    doc.add_heading(clean(pack.title), level=0)
+    if pack.is_draft or pack.published_at is None:
+        state = _("Kladde")
+    else:
+        state = _("Offentliggjort %(day)s", day=pack.published_day)
+    doc.add_paragraph(_("Mødedato: %(day)s", day=long_date(pack.meeting_date)) + " · " + state)
+    if pack.filter_description:
+        doc.add_paragraph(_("Udsnit: %(filter)s", filter=clean(pack.filter_description)))
+
+    _heading(doc, _("Anledning"), 1)
+    _text_block(doc, pack.anledning, _("(Ikke udfyldt)"))
+    _sagsfremstilling(doc, pack, charts, images)
+    _heading(doc, _("Indstilling"), 1)
+    _text_block(doc, pack.indstilling, _("(Ikke udfyldt)"))
+    _heading(doc, _("Beslutning"), 1)
+    _text_block(doc, pack.beslutning, _("(Skrives efter mødet)"))
+    _heading(doc, _("Bilag"), 1)
+    bilag = [b for b in (clean(b).strip() for b in pack.bilag) if b]
+    if not bilag:
+        _italic(doc, _("Ingen bilag."))
+    for number, text in enumerate(bilag, start=1):
+        doc.add_paragraph(_("Bilag %(num)d: %(text)s", num=number, text=text))
+
+    doc.save(target)

@@ -1,0 +1,616 @@
+"""Chefforum meetings and their packs: drafts, publishing (a frozen snapshot), flags for
+decision, Chefforum's decisions, and the Pack every export renders."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session, col, select
+
+from portfolio.bulk import insert_rows
+from portfolio.charts import NO_STATUS
+from portfolio.db import utcnow
+from portfolio.domain import FIELD_LABELS, ChangeSource, label
+from portfolio.locks import hold_lock
+from portfolio.meetings.models import Meeting, MeetingItem, MeetingSnapshot
+from portfolio.meetings.pack import (
+    Change,
+    Pack,
+    PackItem,
+    PackMode,
+    PackProject,
+    compute_changes,
+    decision_reasons,
+    default_title,
+    sort_for_decision,
+    suggested_texts,
+)
+from portfolio.projects.models import Department, Project, StatusUpdate
+from portfolio.projects.services import (
+    FILTER_KEYS,
+    LEAD,
+    OWNER,
+    ProjectFilter,
+    history_row,
+    select_rows,
+)
+from portfolio.users.audit import audit_entry
+
+# The agenda item's parts that can be edited while the pack is a draft; Beslutning always.
+TEXT_FIELDS = ("anledning", "sagsfremstilling", "indstilling", "bilag")
+DRAFT_FIELDS = ("title", "mode", *TEXT_FIELDS, "beslutning")
+DECISION_MAX = 4000
+
+
+class MeetingError(Exception):
+    """An action the meeting's state does not allow; the message is for the user (Danish)."""
+
+
+class StaleMeetingError(Exception):
+    """The meeting was changed by someone else after the form was opened."""
+
+    def __init__(self, meeting: Meeting) -> None:
+        # No attribute is read: after a failed flush the session must be rolled back first.
+        super().__init__("the meeting was changed by someone else")
+        self.meeting = meeting
+
+
+# Audit actions that tell of drafts: only those who may see drafts see them in the log.
+DRAFT_ACTIONS = frozenset({"meeting_create", "meeting_update", "meeting_flag", "meeting_delete"})
+
+
+def hidden_audit_actions(can_see_drafts: bool) -> frozenset[str]:
+    return frozenset() if can_see_drafts else DRAFT_ACTIONS
+
+
+# --- finding meetings ------------------------------------------------------------------------
+
+
+def meeting_by_date(session: Session, day: date) -> Meeting | None:
+    return session.exec(select(Meeting).where(Meeting.meeting_date == day)).first()
+
+
+def list_meetings(session: Session, *, include_drafts: bool) -> list[Meeting]:
+    stmt = select(Meeting).order_by(col(Meeting.meeting_date).desc())
+    if not include_drafts:
+        stmt = stmt.where(col(Meeting.published_at).is_not(None))
+    return list(session.exec(stmt).all())
+
+
+def latest_published_before(session: Session, day: date) -> Meeting | None:
+    stmt = (
+        select(Meeting)
+        .where(col(Meeting.published_at).is_not(None), col(Meeting.meeting_date) < day)
+        .order_by(col(Meeting.meeting_date).desc())
+    )
+    return session.exec(stmt).first()
+
+
+def previous_meeting(session: Session, meeting: Meeting) -> Meeting | None:
+    """What the pack compares with: fixed at publishing; for a draft, the last published."""
+    if meeting.published_at is not None:
+        return (
+            session.get(Meeting, meeting.previous_meeting_id)
+            if meeting.previous_meeting_id
+            else None
+        )
+    return latest_published_before(session, meeting.meeting_date)
+
+
+# --- changing meetings ---------------------------------------------------------------------
+
+
+def _audit(session: Session, action: str, actor: str, **fields: Any) -> None:
+    fields.setdefault("source", ChangeSource.web)
+    session.add(audit_entry(actor=actor, action=action, **fields))
+
+
+def create_meeting(
+    *,
+    session: Session,
+    meeting_date: date,
+    mode: PackMode,
+    actor: str,
+    title: str | None = None,
+    source: ChangeSource = ChangeSource.web,
+) -> Meeting:
+    if meeting_by_date(session, meeting_date) is not None:
+        raise MeetingError(
+            _("Der findes allerede et møde den %(day)s.", day=meeting_date.strftime("%d-%m-%Y"))
+        )
+    meeting = Meeting(
+        meeting_date=meeting_date,
+        title=(title or "").strip()[:200] or default_title(meeting_date),
+        mode=mode,
+    )
+    session.add(meeting)
+    session.flush()
+    _audit(
+        session,
+        "meeting_create",
+        actor,
+        field="meeting",
+        new=meeting_date.isoformat(),
+        source=source,
+    )
+    session.flush()
+    return meeting
+
+
+def _check_version(meeting: Meeting, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != meeting.version:
+        raise StaleMeetingError(meeting)
+
+
+@contextmanager
+def _versioned_write(meeting: Meeting) -> Iterator[None]:
+    try:
+        yield
+    except StaleDataError as exc:
+        raise StaleMeetingError(meeting) from exc
+
+
+def _touch(session: Session, meeting: Meeting) -> None:
+    """Write the meeting's row: `UPDATE … WHERE version = :loaded` (Meeting's version_id_col).
+    Called before anything that depends on the meeting's state is written, so of two actions
+    from the same version the second waits for the first's row lock and is then refused."""
+    meeting.updated_at = utcnow()
+    session.add(meeting)
+    with _versioned_write(meeting):
+        session.flush()
+
+
+def update_meeting(
+    *,
+    session: Session,
+    meeting: Meeting,
+    data: Mapping[str, Any],
+    actor: str,
+    expected_version: int | None = None,
+) -> list[str]:
+    """Save the agenda item's text. A draft takes every field; a published pack only its
+    Beslutning. A part saved just as the suggestion reads is kept empty, so that it goes on
+    following the portfolio until publishing. Returns the names of the fields that changed."""
+    _check_version(meeting, expected_version)
+    allowed = DRAFT_FIELDS if meeting.published_at is None else ("beslutning",)
+    refused = [
+        k for k in data if k in DRAFT_FIELDS and k not in allowed and data[k] != getattr(meeting, k)
+    ]
+    if refused:
+        raise MeetingError(
+            _("Pakken er offentliggjort og kan ikke ændres; kun beslutningen kan skrives.")
+        )
+    suggested = (
+        suggested_meeting_texts(session, meeting)
+        if meeting.published_at is None and any(data.get(n) for n in TEXT_FIELDS)
+        else {}
+    )
+    changed = []
+    for name in allowed:
+        if name not in data:
+            continue
+        value = data[name]
+        if isinstance(value, str):
+            value = value.replace("\r\n", "\n").strip()
+            if name in suggested and value == suggested[name].strip():
+                value = ""
+        if name == "title":
+            value = (value or "")[:200] or default_title(meeting.meeting_date)
+        if name == "mode":
+            value = PackMode(value)
+        if value != getattr(meeting, name):
+            _audit(
+                session,
+                "meeting_update",
+                actor,
+                field=f"meeting.{name}",
+                old=getattr(meeting, name),
+                new=value,
+            )
+            setattr(meeting, name, value)
+            changed.append(name)
+    if changed:
+        _touch(session, meeting)
+    return changed
+
+
+def set_flag(
+    *,
+    session: Session,
+    meeting: Meeting,
+    project_id: int,
+    flagged: bool,
+    actor: str,
+    expected_version: int | None = None,
+) -> None:
+    """Put a project forward for decision by hand (or take it off again): drafts only."""
+    _check_version(meeting, expected_version)
+    if meeting.published_at is not None:
+        raise MeetingError(_("Pakken er offentliggjort; dagsordenen kan ikke ændres."))
+    project = session.get(Project, project_id)
+    if project is None or project.archived:
+        raise MeetingError(_("Projektet findes ikke i den aktive portefølje."))
+    _touch(session, meeting)  # before reading the item: the version decides, not the timing
+    item = _item(session, meeting, project_id)
+    if item.flagged == flagged:
+        return
+    item.flagged = flagged
+    session.add(item)
+    _audit(
+        session,
+        "meeting_flag",
+        actor,
+        project_id=project_id,
+        field="flagged",
+        old=not flagged,
+        new=flagged,
+    )
+    session.flush()
+
+
+def _item(session: Session, meeting: Meeting, project_id: int) -> MeetingItem:
+    item = session.exec(
+        select(MeetingItem).where(
+            MeetingItem.meeting_id == meeting.id, MeetingItem.project_id == project_id
+        )
+    ).first()
+    if item is None:
+        assert meeting.id is not None  # noqa: S101
+        item = MeetingItem(meeting_id=meeting.id, project_id=project_id)
+    return item
+
+
+def publish_meeting(
+    *,
+    session: Session,
+    meeting: Meeting,
+    actor: str,
+    expected_version: int | None = None,
+) -> int:
+    """Freeze the pack: every active project as it stands now, and the agenda text. Returns
+    the number of projects in the snapshot."""
+    _check_version(meeting, expected_version)
+    # Two meetings published at once must still see each other (the order rule below).
+    hold_lock(session, "meetings.publish")
+    if meeting.published_at is not None:
+        raise MeetingError(_("Pakken er allerede offentliggjort."))
+    later = session.exec(
+        select(Meeting).where(
+            col(Meeting.published_at).is_not(None), col(Meeting.meeting_date) > meeting.meeting_date
+        )
+    ).first()
+    if later is not None:
+        raise MeetingError(
+            _(
+                "Mødet %(later)s er allerede offentliggjort; et tidligere møde kan ikke "
+                "offentliggøres bagefter.",
+                later=later.meeting_date.strftime("%d-%m-%Y"),
+            )
+        )
+    previous = latest_published_before(session, meeting.meeting_date)
+    # The unfiltered draft holds every active project: that is the snapshot. Its suggested
+    # text, as it reads now (in Danish, the record's language), becomes the pack's text.
+    pack = build_pack(session, meeting)
+    texts = suggested_meeting_texts(session, meeting, unfiltered=pack)
+    assert meeting.id is not None  # noqa: S101
+    for name in TEXT_FIELDS:
+        if not getattr(meeting, name).strip():
+            setattr(meeting, name, texts[name])
+    meeting.previous_meeting_id = previous.id if previous else None
+    meeting.published_at = utcnow()
+    meeting.published_by = actor[:200]
+    _touch(session, meeting)  # first: a second publisher from this version stops here
+    insert_rows(
+        session,
+        MeetingSnapshot,
+        [
+            {"meeting_id": meeting.id, "project_id": p.id, "data": p.to_json()}
+            for p in pack.projects
+        ],
+    )
+    _audit(
+        session,
+        "meeting_publish",
+        actor,
+        field="meeting",
+        new=meeting.meeting_date.isoformat(),
+    )
+    session.flush()
+    return len(pack.projects)
+
+
+def record_decision(
+    *,
+    session: Session,
+    meeting: Meeting,
+    project_id: int,
+    text: str,
+    actor: str,
+    expected_version: int | None = None,
+) -> bool:
+    """Chefforum's decision on a project at this meeting; it enters the project's history.
+    Returns False when the text was unchanged."""
+    _check_version(meeting, expected_version)
+    if meeting.published_at is None:
+        raise MeetingError(
+            _("Beslutninger skrives efter mødet: offentliggør pakken, før beslutningerne noteres.")
+        )
+    text = (text or "").replace("\r\n", "\n").strip()
+    if len(text) > DECISION_MAX:
+        raise MeetingError(_("Beslutningen må højst være %(num)d tegn.", num=DECISION_MAX))
+    if session.get(Project, project_id) is None:
+        raise MeetingError(_("Projektet findes ikke."))
+    assert meeting.id is not None  # noqa: S101
+    snapshot = session.exec(
+        select(MeetingSnapshot.id).where(
+            MeetingSnapshot.meeting_id == meeting.id, MeetingSnapshot.project_id == project_id
+        )
+    ).first()
+    if snapshot is None:
+        raise MeetingError(_("Projektet var ikke med i pakken til dette møde."))
+    _touch(session, meeting)  # before reading the item: the version decides, not the timing
+    item = _item(session, meeting, project_id)
+    old = item.decision
+    new = text or None
+    if old == new:
+        return False
+    now = utcnow()
+    item.decision, item.decided_by, item.decided_at = new, actor[:200], now
+    session.add(item)
+    # In the project's history as the meeting's decision, next to its status and phase.
+    insert_rows(
+        session,
+        StatusUpdate,
+        [
+            history_row(
+                project_id,
+                "decision",
+                _decision_history_text(meeting, old),
+                _decision_history_text(meeting, new),
+                at=now,
+                actor=actor,
+                source=ChangeSource.web,
+                import_run_id=None,
+            )
+        ],
+    )
+    _audit(
+        session,
+        "decision",
+        actor,
+        project_id=project_id,
+        field="decision",
+        old=old,
+        new=new,
+        at=now,
+    )
+    session.flush()
+    return True
+
+
+def _decision_history_text(meeting: Meeting, text: str | None) -> str | None:
+    if text is None:
+        return None
+    return f"{meeting.title}: {text}"
+
+
+def delete_meeting(*, session: Session, meeting: Meeting, actor: str) -> None:
+    """A draft that will not be used; a published pack is part of the record and stays."""
+    if meeting.published_at is not None:
+        raise MeetingError(_("Et offentliggjort møde kan ikke slettes."))
+    session.execute(sa.delete(MeetingItem).where(col(MeetingItem.meeting_id) == meeting.id))
+    _audit(
+        session,
+        "meeting_delete",
+        actor,
+        field="meeting",
+        old=meeting.meeting_date.isoformat(),
+    )
+    session.delete(meeting)
+    with _versioned_write(meeting):
+        session.flush()
+
+
+# --- the projects a pack shows ------------------------------------------------------------
+
+
+def live_projects(session: Session) -> dict[int, PackProject]:
+    """Every active (not archived) project as it stands now, by id."""
+    rows = select_rows(
+        session,
+        ProjectFilter(),
+        Project.id,
+        Project.name,
+        Project.case_number,
+        Project.scope,
+        Project.kind,
+        Department.name,
+        OWNER.name,
+        LEAD.name,
+        Project.phase,
+        Project.status,
+        Project.status_comment,
+        Project.start_date,
+        Project.end_date,
+        Project.baseline_end_date,
+        Project.budget_dkk,
+        Project.description,
+        Project.link,
+    )
+    return {row[0]: PackProject(*row) for row in rows}
+
+
+def snapshot_projects(session: Session, meeting_id: int) -> dict[int, PackProject]:
+    rows = session.exec(
+        select(MeetingSnapshot.project_id, MeetingSnapshot.data).where(
+            MeetingSnapshot.meeting_id == meeting_id
+        )
+    ).all()
+    return {pid: PackProject.from_json(data) for pid, data in rows}
+
+
+def matches(flt: ProjectFilter, p: PackProject) -> bool:
+    """The project list's filter applied to a snapshot's project (the same rules as SQL)."""
+    for key in ("scope", "kind", "phase", "department", "process_owner"):
+        wanted = getattr(flt, key)
+        if wanted and getattr(p, key) not in wanted:
+            return False
+    if flt.status and (p.status or NO_STATUS) not in flt.status:
+        return False
+    if flt.q:
+        needle = flt.q.lower()
+        haystack = (
+            p.name,
+            p.case_number,
+            p.status_comment,
+            p.description,
+            p.department,
+            p.process_owner,
+            p.project_lead,
+        )
+        if not any(needle in (h or "").lower() for h in haystack):
+            return False
+    return True
+
+
+def describe_filter(flt: ProjectFilter) -> str:
+    """The filter in words for the pack's front page: "Afdeling: Børn & Familie; Status: Rød"."""
+    parts = []
+    for key in FILTER_KEYS:
+        values = getattr(flt, key)
+        if values:
+            shown = [
+                _("Ingen status")
+                if v == NO_STATUS
+                else (label(v) if key in ("scope", "kind", "phase", "status") else v)
+                for v in values
+            ]
+            parts.append(f"{FIELD_LABELS[key]}: {', '.join(shown)}")
+    if flt.q:
+        parts.append(_("Søgning: “%(q)s”", q=flt.q))
+    return "; ".join(parts)
+
+
+def _decisions(
+    session: Session, meeting: Meeting
+) -> tuple[dict[int, MeetingItem], dict[int, tuple[date, str]]]:
+    """This meeting's items by project, and each project's latest decision at an earlier meeting."""
+    items = {
+        i.project_id: i
+        for i in session.exec(select(MeetingItem).where(MeetingItem.meeting_id == meeting.id))
+    }
+    earlier = session.exec(
+        select(col(MeetingItem.project_id), col(Meeting.meeting_date), col(MeetingItem.decision))
+        .join(Meeting, col(Meeting.id) == col(MeetingItem.meeting_id))
+        .where(
+            col(MeetingItem.decision).is_not(None), col(Meeting.meeting_date) < meeting.meeting_date
+        )
+        .order_by(col(Meeting.meeting_date))
+    ).all()
+    previous: dict[int, tuple[date, str]] = {}
+    for pid, day, text in earlier:
+        previous[pid] = (day, text or "")  # later meetings overwrite earlier ones
+    return items, previous
+
+
+def build_pack(session: Session, meeting: Meeting, flt: ProjectFilter | None = None) -> Pack:
+    """The pack for a meeting: frozen rows when published, the live portfolio for a draft;
+    compared with the previous published meeting; narrowed to the filter, if one is given."""
+    flt = flt or ProjectFilter()
+    assert meeting.id is not None  # noqa: S101
+    if meeting.published_at is not None:
+        current = snapshot_projects(session, meeting.id)
+    else:
+        current = live_projects(session)
+    previous_meeting_ = previous_meeting(session, meeting)
+    previous = (
+        snapshot_projects(session, previous_meeting_.id)
+        if previous_meeting_ and previous_meeting_.id
+        else {}
+    )
+
+    shown = {pid: p for pid, p in current.items() if matches(flt, p)}
+    all_changes = compute_changes(previous, current) if previous_meeting_ else []
+    changes = [
+        c
+        for c in all_changes
+        if (c.project_id in shown)
+        or (c.project_id not in current and matches(flt, previous[c.project_id]))
+    ]
+    by_project: dict[int, list[Change]] = defaultdict(list)
+    for change in changes:
+        by_project[change.project_id].append(change)
+
+    items, earlier = _decisions(session, meeting)
+    first = previous_meeting_ is None
+    for_decision: list[PackItem] = []
+    for_information: list[PackItem] = []
+    other_strategic: list[PackItem] = []
+    for p in sorted(shown.values(), key=lambda p: (p.name.casefold(), p.id)):
+        own = items.get(p.id)
+        flagged = bool(own and own.flagged)
+        before = earlier.get(p.id)
+        item = PackItem(
+            project=p,
+            reasons=decision_reasons(p, by_project[p.id], flagged=flagged, first_meeting=first),
+            flagged=flagged,
+            decision=own.decision if own else None,
+            previous_decision=before[1] if before else None,
+            previous_decision_date=before[0] if before else None,
+        )
+        if item.reasons:
+            for_decision.append(item)
+        elif meeting.mode == PackMode.complete:
+            (other_strategic if p.kind == "strategic" else for_information).append(item)
+
+    previous_status = (
+        Counter(p.status or NO_STATUS for p in previous.values() if matches(flt, p))
+        if previous_meeting_
+        else None
+    )
+    pack = Pack(
+        meeting_id=meeting.id,
+        meeting_date=meeting.meeting_date,
+        title=meeting.title,
+        mode=PackMode(meeting.mode),
+        published_at=meeting.published_at,
+        previous_meeting_date=previous_meeting_.meeting_date if previous_meeting_ else None,
+        anledning=meeting.anledning,
+        sagsfremstilling=meeting.sagsfremstilling,
+        indstilling=meeting.indstilling,
+        beslutning=meeting.beslutning,
+        for_decision=sort_for_decision(for_decision),
+        for_information=for_information,
+        other_strategic=other_strategic,
+        projects=[shown[pid] for pid in sorted(shown, key=lambda i: (shown[i].name.casefold(), i))],
+        changes=changes,
+        previous_status=previous_status,
+        filter_description=describe_filter(flt),
+    )
+    # A draft's empty parts read as the suggestion, written from the numbers just computed,
+    # in Danish like the text it stands in for.
+    with force_locale("da"):
+        suggested = suggested_texts(pack)
+    for name in ("anledning", "sagsfremstilling", "indstilling"):
+        if not getattr(pack, name).strip():
+            setattr(pack, name, suggested[name])
+    bilag = meeting.bilag.strip() or suggested["bilag"]
+    pack.bilag = [line.strip() for line in bilag.splitlines() if line.strip()]
+    return pack
+
+
+def suggested_meeting_texts(
+    session: Session, meeting: Meeting, *, unfiltered: Pack | None = None
+) -> dict[str, str]:
+    """The suggestion for the agenda item's empty parts, in Danish: written from the whole
+    portfolio (`unfiltered`, when the caller has already built that pack)."""
+    with force_locale("da"):
+        return suggested_texts(unfiltered or build_pack(session, meeting))

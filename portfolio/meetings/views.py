@@ -1,0 +1,393 @@
+"""Chefforum's meetings: prepare the pack, edit its text, publish it, note decisions, export it."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user
+from sqlmodel import Session
+from werkzeug.wrappers import Response
+
+from portfolio import static_assets
+from portfolio.auth import current_actor, require
+from portfolio.db import get_session
+from portfolio.forms import CsrfForm
+from portfolio.i18n import chart_text
+from portfolio.meetings import services as svc
+from portfolio.meetings.charts import pack_charts
+from portfolio.meetings.export import FORMATS, export_pack, pack_filename
+from portfolio.meetings.forms import (
+    DecisionForm,
+    FlagForm,
+    MeetingForm,
+    MeetingTextForm,
+    PublishForm,
+)
+from portfolio.meetings.models import Meeting
+from portfolio.meetings.pack import PackMode
+from portfolio.permissions import Permission
+from portfolio.projects.services import ProjectFilter, filter_options
+
+bp = Blueprint("meetings", __name__, url_prefix="/moeder")
+
+
+def _meeting_or_404(session: Session, day: str) -> Meeting:
+    try:
+        meeting_date = date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+    meeting = svc.meeting_by_date(session, meeting_date)
+    if meeting is None:
+        abort(404)
+    # A draft is the IT department's work in progress: only those who prepare packs see it.
+    if meeting.published_at is None:
+        require(Permission.manage_meetings)
+    return meeting
+
+
+def _day(meeting: Meeting) -> str:
+    return meeting.meeting_date.isoformat()
+
+
+def _with_query(url: str) -> str:
+    """The URL with this request's query (the pack's filter) carried along."""
+    query = request.query_string.decode("utf-8", "replace")
+    return f"{url}?{query}" if query else url
+
+
+@bp.get("/")
+def index() -> str:
+    session = get_session()
+    can_manage = current_user.can(Permission.manage_meetings)
+    meetings = svc.list_meetings(session, include_drafts=can_manage)
+    return render_template("meetings/index.html", meetings=meetings, form=MeetingForm())
+
+
+@bp.post("/")
+def create() -> str | Response | tuple[str, int]:
+    session = get_session()
+    form = MeetingForm()
+    if form.validate_on_submit():
+        try:
+            meeting = svc.create_meeting(
+                session=session,
+                meeting_date=form.meeting_date.data,
+                mode=PackMode(form.mode.data),
+                title=form.title.data,
+                actor=current_actor(),
+            )
+        except svc.MeetingError as exc:
+            session.rollback()
+            form.meeting_date.errors = [*form.meeting_date.errors, str(exc)]
+        else:
+            session.commit()
+            flash(
+                _("Mødet er oprettet. Pakken er en kladde, indtil den offentliggøres."), "success"
+            )
+            return redirect(url_for("meetings.detail", day=_day(meeting)))
+    meetings = svc.list_meetings(session, include_drafts=True)
+    return render_template("meetings/index.html", meetings=meetings, form=form), 400
+
+
+def _text_form(meeting: Meeting, suggested: dict[str, str]) -> MeetingTextForm:
+    """The edit form as stored; an empty part shows the suggestion it stands for."""
+    data: dict[str, Any] = {
+        "title": meeting.title,
+        "mode": PackMode(meeting.mode).value,
+        "beslutning": meeting.beslutning,
+        "version": meeting.version,
+    }
+    for name in svc.TEXT_FIELDS:
+        data[name] = getattr(meeting, name) or suggested.get(name, "")
+    return MeetingTextForm(formdata=None, data=data)
+
+
+def _render_detail(
+    session: Session,
+    meeting: Meeting,
+    *,
+    text_form: MeetingTextForm | None = None,
+    publish_form: PublishForm | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    from portfolio.meetings.pack_html import pack_context
+
+    flt = ProjectFilter.from_args(request.args)
+    pack = svc.build_pack(session, meeting, flt)
+    can_manage = current_user.can(Permission.manage_meetings)
+    if text_form is None and can_manage:
+        suggested = {}
+        if meeting.published_at is None:
+            # The suggestion is written from the whole portfolio: reuse the pack when it is.
+            whole = None if flt.active() else pack
+            suggested = svc.suggested_meeting_texts(session, meeting, unfiltered=whole)
+        text_form = _text_form(meeting, suggested)
+    exports = [
+        (fmt, _with_query(url_for("meetings.export", day=_day(meeting), fmt=fmt)))
+        for fmt in FORMATS
+    ]
+    return (
+        render_template(
+            "meetings/detail.html",
+            meeting=meeting,
+            **pack_context(pack, pack_charts(pack, chart_text()), controls=can_manage),
+            text_form=text_form,
+            publish_form=publish_form
+            or PublishForm(formdata=None, data={"version": meeting.version}),
+            decision_form=DecisionForm(formdata=None),
+            flag_form=FlagForm(formdata=None),
+            exports=exports,
+            flt=flt,
+            filter_args={"day": _day(meeting)},
+            **filter_options(session),
+            plotly_map_style_id=static_assets.PLOTLY_MAP_STYLE_ID,
+            back=request.full_path.rstrip("?"),
+        ),
+        status,
+    )
+
+
+@bp.get("/<day>")
+def detail(day: str) -> tuple[str, int]:
+    session = get_session()
+    return _render_detail(session, _meeting_or_404(session, day))
+
+
+def _back(meeting: Meeting) -> str:
+    """Back to the pack as the user was looking at it (its filter), never to another site."""
+    target = request.form.get("back", "")
+    prefix = url_for("meetings.detail", day=_day(meeting))
+    if target == prefix or target.startswith(prefix + "?"):
+        return target
+    return prefix
+
+
+def _refused(session: Session, meeting: Meeting, exc: Exception) -> Response | tuple[str, int]:
+    """The meeting's state does not allow it, or someone changed the pack since the page was
+    opened: nothing is saved, and the user is told why. A conflict shows the pack as it is now
+    (409), so the user sees what the other person did before trying again."""
+    session.rollback()
+    if isinstance(exc, svc.StaleMeetingError):
+        flash(STALE_MESSAGE, "error")
+        return _render_detail(session, meeting, status=409)
+    flash(str(exc), "error")
+    return redirect(_back(meeting))
+
+
+STALE_MESSAGE = _l(
+    "Pakken er ændret af en anden, siden du åbnede siden, og intet er gemt. Se siden igennem, "
+    "og prøv igen."
+)
+
+
+@bp.post("/<day>/tekst")
+def edit(day: str) -> Response | tuple[str, int]:
+    session = get_session()
+    meeting = _meeting_or_404(session, day)
+    form = MeetingTextForm()
+    if not form.validate_on_submit():
+        flash(_("Teksten kunne ikke gemmes: kontroller felterne."), "error")
+        return _render_detail(session, meeting, text_form=form, status=400)
+    data: dict[str, Any] = {"beslutning": form.beslutning.data or ""}
+    if meeting.published_at is None:
+        data["title"] = form.title.data or ""
+        data["mode"] = form.mode.data or meeting.mode
+        for name in svc.TEXT_FIELDS:
+            data[name] = getattr(form, name).data or ""
+    try:
+        changed = svc.update_meeting(
+            session=session,
+            meeting=meeting,
+            data=data,
+            actor=current_actor(),
+            expected_version=form.expected_version(),
+        )
+    except svc.StaleMeetingError:
+        session.rollback()
+        session.refresh(meeting)
+        form.version.data = str(meeting.version)
+        flash(
+            _(
+                "Pakken er ændret af en anden, siden du åbnede siden, og intet er gemt. Din "
+                "tekst står stadig i felterne: gem igen for at erstatte den anden tekst med din."
+            ),
+            "error",
+        )
+        return _render_detail(session, meeting, text_form=form, status=409)
+    except svc.MeetingError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+        return _render_detail(session, meeting, text_form=form, status=409)
+    session.commit()
+    flash(
+        _("Teksten er gemt.") if changed else _("Der var ingen ændringer at gemme."),
+        "success" if changed else "info",
+    )
+    return redirect(_back(meeting))
+
+
+@bp.post("/<day>/projekt/<int:project_id>/til-beslutning")
+def flag(day: str, project_id: int) -> Response | tuple[str, int]:
+    session = get_session()
+    meeting = _meeting_or_404(session, day)
+    form = FlagForm()
+    if not form.validate_on_submit():
+        abort(400)
+    flagged = form.flagged.data == "1"
+    try:
+        svc.set_flag(
+            session=session,
+            meeting=meeting,
+            project_id=project_id,
+            flagged=flagged,
+            actor=current_actor(),
+            expected_version=form.expected_version(),
+        )
+    except (svc.MeetingError, svc.StaleMeetingError) as exc:
+        return _refused(session, meeting, exc)
+    session.commit()
+    flash(
+        _("Projektet er sat på til beslutning.")
+        if flagged
+        else _("Projektet er taget af listen til beslutning."),
+        "success",
+    )
+    return redirect(_back(meeting))
+
+
+@bp.post("/<day>/offentliggoer")
+def publish(day: str) -> Response | tuple[str, int]:
+    session = get_session()
+    meeting = _meeting_or_404(session, day)
+    form = PublishForm()
+    if not form.validate_on_submit():
+        flash(_("Pakken er ikke offentliggjort: bekræft, at den er gennemgået."), "error")
+        return _render_detail(session, meeting, publish_form=form, status=400)
+    try:
+        count = svc.publish_meeting(
+            session=session,
+            meeting=meeting,
+            actor=current_actor(),
+            expected_version=form.expected_version(),
+        )
+    except svc.StaleMeetingError:
+        session.rollback()
+        flash(
+            _(
+                "Pakken er ændret af en anden, siden du åbnede siden, og den er ikke "
+                "offentliggjort. Gennemgå den igen, og offentliggør derefter."
+            ),
+            "error",
+        )
+        return _render_detail(session, meeting, status=409)
+    except svc.MeetingError as exc:
+        return _refused(session, meeting, exc)
+    session.commit()
+    flash(
+        ngettext(
+            "Pakken er offentliggjort og fastfrosset med %(num)d projekt. Ændringer i "
+            "porteføljen herefter kommer med i næste møde.",
+            "Pakken er offentliggjort og fastfrosset med %(num)d projekter. Ændringer i "
+            "porteføljen herefter kommer med i næste møde.",
+            count,
+        ),
+        "success",
+    )
+    return redirect(_back(meeting))
+
+
+@bp.post("/<day>/projekt/<int:project_id>/beslutning")
+def decide(day: str, project_id: int) -> Response | tuple[str, int]:
+    session = get_session()
+    meeting = _meeting_or_404(session, day)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        flash(
+            _(
+                "Beslutningen kunne ikke gemmes: %(error)s",
+                error=" ".join(form.decision.errors) or _("formularen er ugyldig."),
+            ),
+            "error",
+        )
+        return redirect(_back(meeting))
+    try:
+        changed = svc.record_decision(
+            session=session,
+            meeting=meeting,
+            project_id=project_id,
+            text=form.decision.data or "",
+            actor=current_actor(),
+            expected_version=form.expected_version(),
+        )
+    except (svc.MeetingError, svc.StaleMeetingError) as exc:
+        return _refused(session, meeting, exc)
+    session.commit()
+    flash(
+        _("Beslutningen er noteret og står i projektets historik.")
+        if changed
+        else _("Beslutningen var uændret; intet er gemt."),
+        "success" if changed else "info",
+    )
+    return redirect(_back(meeting))
+
+
+@bp.post("/<day>/slet")
+def delete(day: str) -> Response | tuple[str, int]:
+    session = get_session()
+    meeting = _meeting_or_404(session, day)
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    try:
+        svc.delete_meeting(session=session, meeting=meeting, actor=current_actor())
+    except (svc.MeetingError, svc.StaleMeetingError) as exc:
+        return _refused(session, meeting, exc)
+    session.commit()
+    flash(_("Mødekladden er slettet."), "success")
+    return redirect(url_for("meetings.index"))
+
+
+@bp.get("/<day>/pakke.<fmt>")
+def export(day: str, fmt: str) -> Response:
+    from flask import make_response
+
+    from portfolio.exporters.chromium import ChromiumFailed, ChromiumMissing, find_chromium
+
+    if fmt not in FORMATS:
+        abort(404)
+    session = get_session()
+    meeting = _meeting_or_404(session, day)
+    chromium = find_chromium(current_app.config.get("CHROMIUM"))
+    try:
+        content = export_pack(
+            session=session,
+            meeting=meeting,
+            flt=ProjectFilter.from_args(request.args),
+            fmt=fmt,
+            chromium=chromium,
+        )
+    except (ChromiumMissing, ChromiumFailed) as exc:
+        flash(str(exc), "error")
+        return redirect(_with_query(url_for("meetings.detail", day=_day(meeting))))
+    response = make_response(content)
+    response.mimetype = FORMATS[fmt].mimetype.split(";")[0]
+    response.headers["Content-Type"] = FORMATS[fmt].mimetype
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{pack_filename(meeting, fmt)}"'
+    )
+    # A pack may hold a draft's numbers: never from a shared cache.
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

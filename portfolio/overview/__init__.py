@@ -1,0 +1,1 @@
+"""The overview page for Chefforum and its queries."""

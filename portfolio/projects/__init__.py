@@ -1,0 +1,1 @@
+"""The project register: one project shape, its services, forms and pages."""

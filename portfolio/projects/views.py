@@ -1,0 +1,306 @@
+"""The project register: list with filters, project page, create, edit, status and archive."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlmodel import Session, select
+from werkzeug.wrappers import Response
+
+from portfolio.auth import current_actor, require
+from portfolio.db import get_session
+from portfolio.domain import ACTION_LABELS, FIELD_LABELS, ChangeSource
+from portfolio.forms import VersionedForm
+from portfolio.meetings.services import hidden_audit_actions
+from portfolio.permissions import Permission
+from portfolio.projects import services as svc
+from portfolio.projects.forms import ArchiveForm, ProjectEditForm, ProjectForm, StatusForm
+from portfolio.projects.models import Department, Person, Project
+from portfolio.users.audit import AuditFilter, list_audit
+
+bp = Blueprint("projects", __name__, url_prefix="/projekter")
+
+
+def _project_or_404(session: Session, project_id: int) -> Project:
+    project = session.get(Project, project_id)
+    if project is None:
+        abort(404)
+    return project
+
+
+def _name_choices(session: Session) -> dict[str, list[str]]:
+    return {
+        "departments": list(session.exec(select(Department.name).order_by(Department.name))),
+        "people": list(session.exec(select(Person.name).order_by(Person.name))),
+    }
+
+
+@bp.get("/")
+def index() -> str:
+    session = get_session()
+    flt = svc.ProjectFilter.from_args(request.args)
+    projects = svc.list_projects(session, flt)
+    return render_template(
+        "projects/index.html",
+        projects=projects,
+        flt=flt,
+        **svc.filter_options(session),
+        sort_keys=svc.SORT_KEYS,
+        field_labels=FIELD_LABELS,
+    )
+
+
+@bp.get("/eksport.xlsx")
+def export() -> Response:
+    """The list as it is filtered now, as a workbook in the SharePoint sheet's shape."""
+    from io import BytesIO
+
+    from flask import send_file
+
+    from portfolio.projects.export import export_portfolio_sheet
+
+    buffer = BytesIO()
+    export_portfolio_sheet(get_session(), svc.ProjectFilter.from_args(request.args), buffer)
+    buffer.seek(0)
+    return send_file(
+        buffer,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name=f"portefolje-{date.today():%Y-%m-%d}.xlsx",
+    )
+
+
+@bp.get("/<int:project_id>")
+def detail(project_id: int) -> str:
+    session = get_session()
+    project = _project_or_404(session, project_id)
+    status_form = StatusForm(
+        data={
+            "status": project.status.value if project.status else "",
+            "phase": project.phase.value,
+            "status_comment": project.status_comment or "",
+            "version": project.version,
+        }
+    )
+    archive_form = ArchiveForm(data={"version": project.version})
+    audit, audit_total = list_audit(
+        session,
+        AuditFilter(
+            project_id=project_id,
+            per_page=50,
+            hidden_actions=hidden_audit_actions(current_user.can(Permission.manage_meetings)),
+        ),
+    )
+    return render_template(
+        "projects/detail.html",
+        project=project,
+        history=svc.project_history(session, project_id),
+        audit=audit,
+        audit_total=audit_total,
+        action_labels=ACTION_LABELS,
+        status_form=status_form,
+        archive_form=archive_form,
+        field_labels=FIELD_LABELS,
+    )
+
+
+def _check_unique_case_number(session: Session, form: ProjectForm, project_id: int | None) -> bool:
+    number = (form.case_number.data or "").strip()
+    if not number:
+        return True
+    clash = session.exec(select(Project).where(Project.case_number == number)).first()
+    if clash is not None and clash.id != project_id:
+        form.case_number.errors = [
+            *form.case_number.errors,
+            _("Sagsnummeret bruges allerede af projektet “%(name)s”.", name=clash.name),
+        ]
+        return False
+    return True
+
+
+@bp.route("/ny", methods=["GET", "POST"])
+def create() -> str | Response:
+    session = get_session()
+    form = ProjectForm()
+    if form.validate_on_submit() and _check_unique_case_number(session, form, None):
+        project = svc.create_project(
+            session=session,
+            data=form.project_data(),
+            actor=current_actor(),
+            source=ChangeSource.web,
+        )
+        session.commit()
+        flash(_("Projektet “%(name)s” er oprettet.", name=project.name), "success")
+        return redirect(url_for("projects.detail", project_id=project.id))
+    return render_template("projects/form.html", form=form, project=None, **_name_choices(session))
+
+
+@bp.route("/<int:project_id>/rediger", methods=["GET", "POST"])
+def edit(project_id: int) -> str | Response | tuple[str, int]:
+    session = get_session()
+    project = _project_or_404(session, project_id)
+    if request.method == "GET":
+        form = ProjectEditForm(data={**svc.current_values(project), "version": project.version})
+        form.status.data = project.status.value if project.status else ""
+    else:
+        form = ProjectEditForm()
+    if form.validate_on_submit() and _check_unique_case_number(session, form, project.id):
+        try:
+            changes = svc.update_project(
+                session=session,
+                project=project,
+                data=form.project_data(),
+                actor=current_actor(),
+                source=ChangeSource.web,
+                expected_version=form.expected_version(),
+            )
+        except svc.StaleProjectError:
+            session.rollback()
+            return _conflict(project, form.project_data())
+        session.commit()
+        if changes:
+            flash(_("Ændringerne er gemt."), "success")
+        else:
+            flash(_("Der var ingen ændringer at gemme."), "info")
+        return redirect(url_for("projects.detail", project_id=project.id))
+    return render_template(
+        "projects/form.html", form=form, project=project, **_name_choices(session)
+    )
+
+
+def _conflict(project: Project, submitted: dict[str, Any]) -> tuple[str, int]:
+    """Someone saved in between: show both versions side by side; nothing is overwritten."""
+    mine = dict(submitted)
+    rows = svc.diff_project(project, mine)
+    return (
+        render_template(
+            "projects/conflict.html", project=project, rows=rows, field_labels=FIELD_LABELS
+        ),
+        409,
+    )
+
+
+@bp.post("/<int:project_id>/status")
+def update_status(project_id: int) -> str | Response | tuple[str, int]:
+    session = get_session()
+    project = _project_or_404(session, project_id)
+    require(Permission.update_status, project)
+    # "Mine projekter" shows many status forms on one page, each with its own prefix.
+    prefix = request.form.get("form_prefix", "")
+    if prefix not in ("", f"p{project.id}"):
+        abort(400)
+    form = StatusForm(prefix=prefix)
+    if not form.validate_on_submit():
+        flash(_("Statusopdateringen kunne ikke gemmes: kontroller felterne."), "error")
+        return redirect(_back(project))
+    data = {
+        "status": form.status.data,
+        "status_comment": form.status_comment.data,
+        "phase": form.phase.data or project.phase.value,
+    }
+    try:
+        changes = svc.update_project(
+            session=session,
+            project=project,
+            data=data,
+            actor=current_actor(),
+            source=ChangeSource.web,
+            expected_version=form.expected_version(),
+        )
+    except svc.StaleProjectError:
+        session.rollback()
+        return _conflict(project, data)
+    session.commit()
+    if changes:
+        flash(_("Status er opdateret."), "success")
+    else:
+        flash(_("Status var uændret; intet er gemt."), "info")
+    return redirect(_back(project))
+
+
+def _back(project: Project) -> str:
+    """Back to where the user came from: their own list or the project page."""
+    if request.form.get("back") == "mine":
+        return url_for("projects.mine")
+    return url_for("projects.detail", project_id=project.id)
+
+
+@bp.post("/<int:project_id>/gennemset")
+def review(project_id: int) -> Response | tuple[str, int]:
+    session = get_session()
+    project = _project_or_404(session, project_id)
+    require(Permission.review, project)
+    form = VersionedForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        svc.mark_reviewed(
+            session=session,
+            project=project,
+            actor=current_actor(),
+            expected_version=form.expected_version(),
+        )
+    except svc.StaleProjectError:
+        session.rollback()
+        return _conflict(project, {})
+    session.commit()
+    flash(_("“%(name)s” er markeret som gennemset.", name=project.name), "success")
+    return redirect(_back(project))
+
+
+@bp.get("/mine")
+def mine() -> str:
+    """A process owner's own projects, those that need a review first."""
+    from flask import current_app
+
+    session = get_session()
+    days = int(current_app.config["REVIEW_INTERVAL_DAYS"])
+    projects = svc.owned_projects(session, current_user.person_id)
+    rows = [(p, svc.review_reason(p, days)) for p in projects]
+    rows.sort(key=lambda r: (r[1] is None, r[0].name.lower()))
+    forms = {
+        p.id: StatusForm(
+            formdata=None,
+            data={
+                "status": p.status.value if p.status else "",
+                "phase": p.phase.value,
+                "status_comment": p.status_comment or "",
+                "version": p.version,
+            },
+            prefix=f"p{p.id}",
+        )
+        for p, _reason in rows
+    }
+    return render_template("projects/mine.html", rows=rows, forms=forms, days=days)
+
+
+@bp.post("/<int:project_id>/arkiv")
+def archive(project_id: int) -> str | Response | tuple[str, int]:
+    session = get_session()
+    project = _project_or_404(session, project_id)
+    form = ArchiveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    archived = form.archive.data == "1"
+    try:
+        svc.set_archived(
+            session=session,
+            project=project,
+            archived=archived,
+            actor=current_actor(),
+            source=ChangeSource.web,
+            expected_version=form.expected_version(),
+        )
+    except svc.StaleProjectError:
+        session.rollback()
+        return _conflict(project, {})
+    session.commit()
+    if archived:
+        flash(_("Projektet er arkiveret. Det kan findes under “Arkiverede”."), "success")
+    else:
+        flash(_("Projektet er hentet tilbage fra arkivet."), "success")
+    return redirect(url_for("projects.detail", project_id=project.id))

@@ -1,1 +1,0 @@
-"""Business operations: fn(*, session, ...) that flush and never commit."""

@@ -1,0 +1,136 @@
+"""Logging in and out."""
+
+from __future__ import annotations
+
+import math
+
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import EmailField, HiddenField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+from portfolio.auth import session_user
+from portfolio.db import get_session
+from portfolio.security import local_path, start_session_clock
+from portfolio.users.models import User
+from portfolio.users.services import (
+    LoginGuard,
+    LoginPolicy,
+    begin_login,
+    end_sessions,
+    finish_login,
+)
+
+bp = Blueprint("auth", __name__)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail"), validators=[DataRequired(_l("Skriv din e-mail.")), Length(max=254)]
+    )
+    password = PasswordField(
+        _l("Adgangskode"), validators=[DataRequired(_l("Skriv din adgangskode.")), Length(max=500)]
+    )
+    next = HiddenField()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> str | Response | tuple[str, int]:
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        db = get_session()
+        guard = login_guard(current_app)
+        ticket = begin_login(db, guard, form.email.data or "", request.remote_addr or "-")
+        # Committed before hashing: parallel guesses see this attempt at once, and no
+        # transaction (SQLite's write lock) or pooled connection is held during the hash.
+        db.commit()
+        result = finish_login(db, guard, ticket, form.password.data or "")
+        db.commit()
+        if result.user is not None:
+            session.clear()  # a fresh session: nothing from before the login carries over
+            login_user(session_user(result.user))
+            start_session_clock()
+            return redirect(local_path(form.next.data, url_for("main.index")))
+        # The same messages whether or not the e-mail exists: they must not tell.
+        if result.busy:
+            wait = max(1, math.ceil(guard.policy.hash_wait))
+            message = _("Der er travlt lige nu. Prøv igen om lidt.")
+            return _login_page(form, message, 503, retry_after=wait)
+        if result.throttled:
+            message = _("For mange mislykkede forsøg.") + " " + _wait_text(result.retry_after)
+            return _login_page(form, message, 429, retry_after=result.retry_after)
+        message = _("Forkert e-mail eller adgangskode.")
+        if result.retry_after:
+            message += " " + _wait_text(result.retry_after)
+        return _login_page(form, message, 401)
+    return render_template("auth/login.html", form=form)
+
+
+GUARD_KEY = "portfolio_login_guard"
+
+
+def login_guard(app: Flask) -> LoginGuard:
+    """This process's guard for the app: its throttling policy and its bounded hash slots."""
+    guard = app.extensions.get(GUARD_KEY)
+    if guard is None:
+        guard = app.extensions.setdefault(
+            GUARD_KEY, LoginGuard(LoginPolicy.from_config(app.config))
+        )
+    return guard  # type: ignore[no-any-return]
+
+
+def _login_page(
+    form: LoginForm, message: str, status: int, *, retry_after: int | None = None
+) -> Response:
+    response = current_app.make_response(
+        (render_template("auth/login.html", form=form, error=message), status)
+    )
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def _wait_text(seconds: int) -> str:
+    """How long to wait, in words: seconds under a minute, else minutes rounded up."""
+    if seconds < 60:
+        return ngettext(
+            "Vent %(num)d sekund, og prøv igen.", "Vent %(num)d sekunder, og prøv igen.", seconds
+        )
+    minutes = math.ceil(seconds / 60)
+    return ngettext(
+        "Vent %(num)d minut, og prøv igen.", "Vent %(num)d minutter, og prøv igen.", minutes
+    )
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    if not FlaskForm().validate_on_submit():
+        return redirect(url_for("main.index"))
+    db = get_session()
+    user = db.get(User, int(current_user.id))
+    if user is not None:
+        end_sessions(db, user)
+        db.commit()
+    logout_user()
+    session.clear()
+    flash(_("Du er logget ud."), "success")
+    return redirect(url_for("auth.login"))

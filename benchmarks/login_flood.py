@@ -14,28 +14,24 @@ from __future__ import annotations
 
 import argparse
 import collections
-import http.client
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+# Run as a script: the repository root on the path for the tests' HTTP helpers.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.live_server import http_exchange  # noqa: E402
+from tests.test_cli import free_port  # noqa: E402
+
 DEMO_EMAIL = "raad@kommune.example"
 HOST = "127.0.0.1"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
 
 
 def request(
@@ -47,21 +43,9 @@ def request(
     cookie: str = "",
 ) -> tuple[int, str, str]:
     """One request on a fresh connection: status, body and the session cookie it set."""
-    conn = http.client.HTTPConnection(HOST, port, timeout=60, source_address=(source, 0))
-    headers = {"Cookie": cookie}
-    body = None
-    if form is not None:
-        body = urllib.parse.urlencode(form)
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    try:
-        conn.request("POST" if form is not None else "GET", path, body, headers)
-        response = conn.getresponse()
-        text = response.read().decode()
-        cookies = response.headers.get_all("Set-Cookie") or []
-        session = next((c.split(";", 1)[0] for c in cookies if c.startswith("session=")), "")
-        return response.status, text, session or cookie
-    finally:
-        conn.close()
+    status, text, cookies = http_exchange(port, path, form, source=source, cookie=cookie)
+    session = next((c.split(";", 1)[0] for c in cookies if c.startswith("session=")), "")
+    return status, text, session or cookie
 
 
 def start_server(env: dict[str, str], port: int, use_gunicorn: bool) -> subprocess.Popen[bytes]:

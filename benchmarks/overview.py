@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask.testing import FlaskClient
+from import_10k import DEPARTMENTS, PHASES, SCOPES, STATUSES  # the import benchmark's values
 from sqlmodel import Session, col
 
 from portfolio import create_app
@@ -33,19 +34,8 @@ from portfolio.domain import ChangeSource
 from portfolio.projects.models import StatusUpdate
 from portfolio.projects.services import create_projects
 
-SCOPES = ["national", "municipal", "department"]
 KINDS = ["strategic", "operational"]
-PHASES = ["idea", "analysis", "procurement", "implementation", "benefits", "completed"]
-STATUSES = ["green", "yellow", "red", None]
-DEPARTMENTS = [
-    "Børn & Familie",
-    "Skoler & Uddannelser",
-    "Miljø & Teknik",
-    "Økonomi & Stab",
-    "Kultur & Fritid",
-    "Social & Sundhed",
-    "Borgerservice",
-]
+
 UPDATES_PER_PROJECT = 20
 RUNS = 15
 

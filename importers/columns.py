@@ -46,6 +46,11 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "status": {"green": "Grøn", "yellow": "Gul", "red": "Rød"},
 }
 
+# Fields of the project (portfolio/projects/models.py) the sheet leaves out on purpose. Every
+# other field needs a column above; tests/test_projects_shape.py checks that, since importers/
+# may not import portfolio.
+NOT_IN_SHEET: frozenset[str] = frozenset()
+
 FIELDS: tuple[str, ...] = tuple(field for field, _header in SHEET_COLUMNS)
 HEADERS: dict[str, str] = dict(SHEET_COLUMNS)
 

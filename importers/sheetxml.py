@@ -4,22 +4,21 @@
 # cached value from an empty cell (and without it gives formulas instead of values), it does not
 # expose merged ranges, and it pads every missing row up to the sheet's declared dimension (a
 # formatted cell at row 1,048,576 means a million rows). A full (non read-only) load would give
-# merges, but costs several times more and loads everything into memory. So the sheet XML is
-# walked here once, with openpyxl's date helpers: each cell's <v> and <f> are seen together,
-# <mergeCell> and <hyperlink> are picked up on the way, and the cost is at most that of one
-# bare read-only parse (see _ChunkReader for the parser choice).
+# merges, but loads everything into memory. So the sheet XML is walked here once, with
+# openpyxl's date helpers: each cell's <v> and <f> are seen together, and <mergeCell> and
+# <hyperlink> are picked up on the way.
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import IO, Any
 from xml.etree.ElementTree import iterparse as plain_iterparse
 
+from defusedxml.ElementTree import iterparse as guarded_iterparse
 from openpyxl.utils.cell import column_index_from_string, get_column_letter, range_boundaries
 from openpyxl.utils.datetime import from_excel, from_ISO8601
-from openpyxl.xml.functions import iterparse as guarded_iterparse
 
 from importers.results import WorkbookError
 
@@ -73,14 +72,7 @@ NO_CACHED_VALUE = MissingCachedValue()
 
 
 class _ChunkReader:
-    """Hands the XML to the parser and remembers the last chunk, for the byte scan.
-
-    defusedxml's parser (what openpyxl uses) routes every element through Python callbacks and
-    costs about twice the C parser. Entity tricks (billion laughs, external entities) need a
-    DOCTYPE, which can only stand before the root element; so when the prolog is plainly
-    without one, the stdlib's C parser is safe and is used. Anything else (a DOCTYPE, another
-    encoding, a prolog we cannot read) goes to defusedxml, which refuses entities.
-    """
+    """Hands the XML to the parser and remembers the last chunk, for the byte scan."""
 
     def __init__(self, source: IO[bytes]) -> None:
         self.source = source
@@ -94,6 +86,17 @@ class _ChunkReader:
         else:
             self.last = self.source.read(size)
         return self.last
+
+
+def iterparse_for(reader: _ChunkReader) -> Callable[[Any], Iterator[tuple[str, Any]]]:
+    """The stdlib's C parser when the prolog plainly has no DOCTYPE, else defusedxml's.
+
+    Entity tricks (billion laughs, external entities) need a DOCTYPE, which can only stand
+    before the root element; the C parser reads the 10,000-row sheet in a third less time
+    (benchmarks/import_10k.py). Anything unclear (another encoding, a prolog we cannot read)
+    goes to defusedxml, which refuses entities.
+    """
+    return plain_iterparse if reader.plain else guarded_iterparse  # type: ignore[return-value]
 
 
 def _plain_prolog(head: bytes) -> bool:
@@ -162,8 +165,7 @@ class SheetStream:
         last_data = 0
         lookahead = -1  # >= 0 once past a long empty run: row elements still to peek at
         reader = self._reader
-        parse = plain_iterparse if reader.plain else guarded_iterparse
-        for _event, element in parse(reader):  # noqa: S314 (no DOCTYPE: see _ChunkReader)
+        for _event, element in iterparse_for(reader)(reader):
             tag = element.tag
             if tag == ROW:
                 r = element.get("r")
@@ -335,12 +337,11 @@ class SheetStream:
 
 
 def read_shared_strings(source: IO[bytes]) -> list[str]:
-    """The workbook's shared string table, read like the sheets (openpyxl's reader builds a
-    rich-text object per string, which costs as much as the rest of a big sheet)."""
+    """The workbook's shared string table as plain texts, read like the sheets (openpyxl's
+    reader builds a rich-text object per string)."""
     reader = _ChunkReader(source)
-    parse = plain_iterparse if reader.plain else guarded_iterparse
     strings: list[str] = []
-    for _event, element in parse(reader):  # noqa: S314 (no DOCTYPE: see _ChunkReader)
+    for _event, element in iterparse_for(reader)(reader):
         if element.tag == STRING_ITEM:
             strings.append(_inline_text(element))
             element.clear()

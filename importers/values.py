@@ -142,8 +142,9 @@ def long_text(raw: object) -> str | None:
     text = _text(raw)
     if text.startswith(";#") and text.endswith(";#") and len(text) > 4:
         text = ", ".join(_sharepoint_parts(text))
-    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
-    return text or None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.strip() or None
 
 
 def _checked(field: str, text: str | None) -> str | None:

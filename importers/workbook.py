@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-import io
 import os
-import warnings
 import zipfile
 import zlib
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import chain
-from typing import Any, BinaryIO
+from typing import BinaryIO
 from xml.etree.ElementTree import ParseError
 
-from openpyxl.packaging.relationship import get_dependents, get_rels_path
-from openpyxl.reader.excel import ExcelReader
-from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils.cell import get_column_letter
-from openpyxl.xml.constants import SHARED_STRINGS
 
 from importers.container import MAX_BYTES, open_package, read_source
 from importers.fields import link_error
 from importers.headers import HeaderRow, Mapping, resolve_header
+from importers.openpyxl_adapter import Book, Worksheet, link_targets, read_book
 from importers.results import Problem, ReadResult, SheetRow, WorkbookError
 from importers.sheetxml import (
     MAX_EMPTY_RUN,
@@ -63,55 +58,29 @@ def read_workbook(
     *,
     sheet: str | None = None,
     mapping: dict[str, str] | None = None,
-    filename: str | None = None,
     max_bytes: int = MAX_BYTES,
 ) -> ReadResult:
     """Reads the portfolio sheet; raises WorkbookError when the file cannot be used at all.
 
     `sheet` picks a sheet by name (hidden ones too); otherwise the visible sheet whose header
     matches best is used. `mapping` maps header texts to fields ("" or "ignore" skips one).
-    `filename` is only a label: the format is told from the bytes, whatever the name says.
+    The format is told from the bytes, whatever the file is called.
     """
-    del filename  # the content decides; kept in the signature for callers' symmetry
     data = read_source(source, max_bytes)
     chosen = Mapping(mapping)
     package = open_package(data)
     try:
-        # openpyxl warns about things it drops that we never use (data-validation extensions,
-        # missing default style); they are expected here and must not reach the user.
-        # catch_warnings is process-wide, which is acceptable for this short, local section.
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
-            book, strings_path = _load(data)
-            try:
-                return _Reader(book, package, chosen, strings_path).read(sheet)
-            except (ParseError, zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
-                # Met while streaming a sheet: damaged XML or zip data, or defusedxml refusing.
-                raise _translate(exc) from exc
-            finally:
-                book.close()
+        try:
+            book = read_book(data)
+        except Exception as exc:  # openpyxl raises many types on malformed parts; all the same
+            raise _translate(exc) from exc
+        try:
+            return _Reader(book, package, chosen).read(sheet)
+        except (ParseError, zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
+            # Met while streaming a sheet: damaged XML or zip data, or defusedxml refusing.
+            raise _translate(exc) from exc
     finally:
         package.close()
-
-
-def _load(data: bytes) -> tuple[Any, str | None]:
-    """The workbook's sheet list, date styles and epoch, as load_workbook(read_only=True) reads
-    them, without the parts never used here (properties, theme, defined names) and without the
-    shared strings, which are read faster by read_shared_strings."""
-    try:
-        reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
-        try:
-            reader.read_manifest()
-            reader.read_workbook()
-            apply_stylesheet(reader.archive, reader.wb)
-            reader.read_worksheets()
-        except BaseException:
-            reader.archive.close()
-            raise
-        strings = reader.package.find(SHARED_STRINGS)
-        return reader.wb, strings.PartName.lstrip("/") if strings is not None else None
-    except Exception as exc:  # openpyxl raises many types on malformed parts; all mean the same
-        raise _translate(exc) from exc
 
 
 def _translate(exc: BaseException) -> WorkbookError:
@@ -139,7 +108,7 @@ def _quoted(names: list[str], last: str = "eller") -> str:
 class _Scan:
     """A sheet's first rows, read while looking for its header; the stream goes on from there."""
 
-    sheet: Any
+    sheet: Worksheet
     stream: SheetStream
     rows: Iterator[tuple[int, list[tuple[int, object]]]]
     seen: list[tuple[int, list[tuple[int, object]]]]
@@ -158,15 +127,14 @@ class _Row:
 
 
 class _Reader:
-    def __init__(
-        self, book: Any, package: zipfile.ZipFile, mapping: Mapping, strings_path: str | None
-    ) -> None:
+    def __init__(self, book: Book, package: zipfile.ZipFile, mapping: Mapping) -> None:
         self.book = book
         self.package = package
         self.mapping = mapping
-        self.worksheets: list[Any] = list(book.worksheets)
+        self.worksheets = book.worksheets
         self.names = [ws.title for ws in self.worksheets]
         self.strings: list[str] = []
+        strings_path = book.shared_strings
         if strings_path is not None and strings_path in package.namelist():
             with package.open(strings_path) as source:
                 self.strings = read_shared_strings(source)
@@ -181,7 +149,7 @@ class _Reader:
         if sheet is not None:
             candidates = [self._find(sheet)]
         else:
-            candidates = [ws for ws in self.worksheets if ws.sheet_state == "visible"]
+            candidates = [ws for ws in self.worksheets if ws.state == "visible"]
             candidates = candidates or self.worksheets
         scans: list[_Scan] = []
         try:
@@ -195,7 +163,7 @@ class _Reader:
             for scan in scans:
                 scan.stream.close()
 
-    def _find(self, name: str) -> Any:
+    def _find(self, name: str) -> Worksheet:
         for ws in self.worksheets:
             if ws.title == name:
                 return ws
@@ -203,7 +171,7 @@ class _Reader:
         for ws in self.worksheets:
             if " ".join(ws.title.split()).casefold() == wanted:
                 return ws
-        if name in self.book.sheetnames:
+        if name in self.book.sheet_names:
             raise WorkbookError(
                 f"Arket “{name}” er et diagramark uden tabel – vælg et af arkene "
                 f"{_quoted(self.names)}."
@@ -212,9 +180,9 @@ class _Reader:
             f"Arket “{name}” findes ikke i filen – vælg et af arkene {_quoted(self.names)}."
         )
 
-    def _open(self, ws: Any) -> SheetStream:
+    def _open(self, ws: Worksheet) -> SheetStream:
         try:
-            source = self.package.open(ws._worksheet_path)
+            source = self.package.open(ws.path)
         except KeyError:
             raise WorkbookError(CORRUPT) from None
         try:
@@ -223,14 +191,14 @@ class _Reader:
                 title=ws.title,
                 shared_strings=self.strings,
                 epoch=self.book.epoch,
-                date_styles=self.book._date_formats,
-                duration_styles=self.book._timedelta_formats,
+                date_styles=self.book.date_styles,
+                duration_styles=self.book.duration_styles,
             )
         except BaseException:
             source.close()
             raise
 
-    def _scan(self, ws: Any) -> _Scan:
+    def _scan(self, ws: Worksheet) -> _Scan:
         stream = self._open(ws)
         rows = stream.rows()
         seen: list[tuple[int, list[tuple[int, object]]]] = []
@@ -248,7 +216,7 @@ class _Reader:
     def _no_header(self, scans: list[_Scan], *, explicit: bool) -> WorkbookError:
         if not explicit:
             for ws in self.worksheets:
-                if ws.sheet_state == "visible":
+                if ws.state == "visible":
                     continue
                 scan = self._scan(ws)
                 scan.stream.close()
@@ -407,7 +375,7 @@ class _Reader:
         links = scan.stream.hyperlinks
         if not links or not ({"link", "name"} & letters.keys()):
             return
-        targets = self._link_targets(scan.sheet)
+        targets = link_targets(self.package, scan.sheet.path)
         if not targets:
             return
         link_letter, name_letter = letters.get("link"), letters.get("name")
@@ -443,17 +411,6 @@ class _Reader:
                 if ref not in reported:  # a merged cell is one problem, not one per row
                     reported.add(ref)
                     row.problems.append(Problem(title, ref, shorten(link), str(error), "link"))
-
-    def _link_targets(self, ws: Any) -> dict[str, str]:
-        rels_path = get_rels_path(ws._worksheet_path)
-        if rels_path not in self.package.namelist():
-            return {}
-        rels = get_dependents(self.package, rels_path)
-        return {
-            rel.Id: rel.Target
-            for rel in rels
-            if rel.TargetMode == "External" and rel.Id and rel.Target
-        }
 
     @staticmethod
     def _check_rows(

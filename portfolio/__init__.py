@@ -18,7 +18,11 @@ def _template_folder() -> str:
 
 def create_app(test_config: dict[str, object] | None = None, *, check_schema: bool = True) -> Flask:
     """The app. `check_schema=False` (the CLI) skips looking at the database at start."""
-    app = Flask(__name__, template_folder=_template_folder(), instance_relative_config=True)
+    from portfolio.db import PortfolioFlask  # each request one unit of work
+
+    app = PortfolioFlask(
+        __name__, template_folder=_template_folder(), instance_relative_config=True
+    )
 
     from portfolio import auth, config, db, edge, i18n, security, static_assets
     from portfolio.blueprints import register_blueprints

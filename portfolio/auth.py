@@ -86,10 +86,6 @@ def current_actor() -> str:
     return "anonym"
 
 
-def current_user_id() -> int | None:
-    return int(current_user.id) if current_user.is_authenticated else None
-
-
 def require(permission: Permission, project: Project | None = None) -> None:
     """Abort with 403 unless the user may do this (to this project)."""
     if not current_user.can(permission, project):

@@ -7,12 +7,14 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 import plotly.graph_objects as go
 from markupsafe import Markup
+
+from portfolio.domain import is_slipped
+from portfolio.formats import danish_day, danish_money, danish_money_short, danish_number
 
 NO_STATUS = "none"
 # Worst first, as the project list sorts: stacks, legends and tables follow this order.
@@ -36,36 +38,6 @@ MUTED = "#545c66"
 GRID = "#dde1e6"
 DAY_MS = 86_400_000
 ROW_PX = 28  # the timeline's height per project
-
-
-# --- Danish formats (the defaults; the view passes others for another language) ---------------
-
-
-def danish_number(value: float, decimals: int = 0) -> str:
-    """1234567.5 -> '1.234.567,5': thousands dot, decimal comma; halves round up (1,25 -> 1,3)."""
-    if isinstance(value, int) and not decimals:
-        return f"{value:,}".replace(",", ".")
-    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    text = f"{rounded:,.{decimals}f}"
-    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-
-
-def danish_money(value: float) -> str:
-    return f"{danish_number(value)} kr."
-
-
-def danish_money_short(value: float) -> str:
-    """Amounts for a bar segment: '1,3 mio. kr.', '450 t.kr.'."""
-    if abs(value) >= 1_000_000:
-        return f"{danish_number(value / 1_000_000, 1)} mio. kr."
-    if abs(value) >= 1_000:
-        return f"{danish_number(value / 1_000)} t.kr."
-    return danish_money(value)
-
-
-def danish_day(value: date) -> str:
-    """22-10-2020, as the municipality writes dates (and 5 × faster than strftime)."""
-    return f"{value.day:02d}-{value.month:02d}-{value.year}"
 
 
 def _danish_status() -> dict[str, str]:
@@ -159,17 +131,13 @@ def _marker(status: str) -> dict[str, Any]:
 
 def _figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> go.Figure:
     # Built without plotly.py's per-element validation, which costs more than the whole rest of
-    # the overview; tests/test_charts.py validates every figure instead.
+    # the overview; tests/test_overview_charts.py validates every figure instead.
     return go.Figure(data=data, layout=layout, _validate=False)
 
 
 def to_json(figure: go.Figure) -> str:
-    """The figure as plotly.js reads it: what figure.to_json() gives for these figures, 5 × faster.
-
-    figure.to_json() deep-copies the figure and walks it looking for numpy arrays; the figures
-    built here hold only JSON values (dates as ISO text), so plotly's own dicts are dumped as
-    they are. tests/test_charts.py checks that both give the same JSON.
-    """
+    """The figure as plotly.js reads it: what figure.to_json() gives, without its deep copy and
+    numpy walk (these figures hold only JSON values); tests check that both give the same JSON."""
     spec = {"data": figure._data, "layout": figure._layout}
     return json.dumps(spec, ensure_ascii=False, separators=(",", ":"))
 
@@ -384,7 +352,12 @@ class TimelineRow(NamedTuple):
 
     @property
     def slipped(self) -> bool:
-        return self.baseline_end is not None and self.start <= self.baseline_end < self.end
+        return is_slipped(self.end, self.baseline_end)
+
+    @property
+    def slip_start(self) -> date:
+        """Where the slip begins on the bar: the baseline end, or the start if that is later."""
+        return max(self.start, self.baseline_end or self.start)
 
 
 def order_timeline(rows: Sequence[TimelineRow], groups: Sequence[Category]) -> list[TimelineRow]:
@@ -447,7 +420,7 @@ def timeline_chart(
         if not these:
             continue
         name = escape(text.status[status])
-        ends = [r.baseline_end if r.slipped and r.baseline_end else r.end for r in these]
+        ends = [r.slip_start if r.slipped else r.end for r in these]
         data.append(
             {
                 "type": "bar",
@@ -477,8 +450,8 @@ def timeline_chart(
                 "type": "bar",
                 "orientation": "h",
                 "name": escape(text.slip),
-                "base": [r.baseline_end.isoformat() for r in slipped if r.baseline_end],
-                "x": [(r.end - r.baseline_end).days * DAY_MS for r in slipped if r.baseline_end],
+                "base": [r.slip_start.isoformat() for r in slipped],
+                "x": [(r.end - r.slip_start).days * DAY_MS for r in slipped],
                 "y": [f"p{r.id}" for r in slipped],
                 "width": 0.35,
                 "hovertext": [hovers[r.id] for r in slipped],

@@ -1,27 +1,28 @@
-"""The `portfolio` command: database set-up, demo data, serving and listing projects."""
+"""The `portfolio` commands: database set-up, demo data, serving, import, export and packs.
+
+The console script itself (the group, error lines) is portfolio/console.py."""
 
 from __future__ import annotations
 
 import getpass
 import json
-import os
 import sys
-import traceback
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 import sqlalchemy as sa
-from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy.engine import make_url
 
+from portfolio.bulk import paused_gc
 from portfolio.db import (
-    database_error_message,
     get_engine,
     get_session,
     revision_problem,
     schema_revision,
+    unit_of_work,
     upgrade_database,
 )
 
@@ -46,44 +47,38 @@ def _require_current_schema() -> None:
 
 
 def _load_demo(reset: bool) -> None:
-    from portfolio.demo.services import load_demo_portfolio, portfolio_is_empty
+    from portfolio.demo.services import create_demo_users, load_demo_portfolio, portfolio_is_empty
     from portfolio.imports.models import ImportRun
     from portfolio.meetings.models import Meeting, MeetingItem, MeetingSnapshot
     from portfolio.projects.models import Project, StatusUpdate
     from portfolio.users.models import AuditEntry
 
     upgrade_database(get_engine())
-    session = get_session()
-    if reset:
-        session.execute(sa.update(Meeting).values(previous_meeting_id=None))
-        for model in (
-            MeetingItem,
-            MeetingSnapshot,
-            Meeting,
-            AuditEntry,
-            StatusUpdate,
-            Project,
-            ImportRun,
-        ):
-            session.execute(sa.delete(model))
-        session.flush()
-    if not portfolio_is_empty(session):
+    with unit_of_work():  # its own, so that `run` serves what was committed
+        session = get_session()
+        if reset:
+            session.execute(sa.update(Meeting).values(previous_meeting_id=None))
+            for model in (
+                MeetingItem,
+                MeetingSnapshot,
+                Meeting,
+                AuditEntry,
+                StatusUpdate,
+                Project,
+                ImportRun,
+            ):
+                session.execute(sa.delete(model))
+            session.flush()
+        count = None
+        if portfolio_is_empty(session):
+            count = load_demo_portfolio(session=session, actor=cli_actor())
+        create_demo_users(session)
+    if count is None:
         click.echo(
             "Databasen har allerede projekter; demodata er ikke indlæst igen (brug --reset)."
         )
-        _create_demo_users()
-        return
-    count = load_demo_portfolio(session=session, actor=cli_actor())
-    session.commit()
-    _create_demo_users()
-    click.echo(f"Demodata indlæst: {count} projekter i {_database_label()}")
-
-
-def _create_demo_users() -> None:
-    from portfolio.demo.services import create_demo_users
-
-    create_demo_users(get_session())
-    get_session().commit()
+    else:
+        click.echo(f"Demodata indlæst: {count} projekter i {_database_label()}")
 
 
 def print_demo_logins() -> None:
@@ -101,12 +96,12 @@ def print_demo_logins() -> None:
 @click.option("--person", help="Procesejeren, brugeren handler for (kræves for owner).")
 @click.option("--password-stdin", is_flag=True, help="Læs adgangskoden fra standard input.")
 @with_appcontext
+@unit_of_work()
 def create_user_command(
     email: str, name: str, role: str, person: str | None, password_stdin: bool
 ) -> None:
     """Opret en bruger."""
     from portfolio.domain import ChangeSource
-    from portfolio.users.audit import audit_entry
     from portfolio.users.services import UserError, create_user
 
     _require_current_schema()
@@ -114,24 +109,19 @@ def create_user_command(
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Adgangskode", hide_input=True, confirmation_prompt=True)
-    session = get_session()
     try:
         user = create_user(
-            session=session, email=email, name=name, role=role, password=password, person=person
+            session=get_session(),
+            email=email,
+            name=name,
+            role=role,
+            password=password,
+            person=person,
+            actor=cli_actor(),
+            source=ChangeSource.cli,
         )
     except UserError as exc:
-        session.rollback()
         _fail(str(exc))
-    session.add(
-        audit_entry(
-            actor=cli_actor(),
-            action="user_create",
-            source=ChangeSource.cli,
-            field=f"{user.email}:role",
-            new=user.role,
-        )
-    )
-    session.commit()
     click.echo(f"Brugeren {user.email} ({role}) er oprettet.")
 
 
@@ -177,6 +167,7 @@ def run_command(host: str, port: int, demo: bool, threads: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Skriv projekterne som JSON.")
 @click.option("--archived", is_flag=True, help="Vis arkiverede projekter i stedet.")
 @with_appcontext
+@unit_of_work()
 def projects_command(as_json: bool, archived: bool) -> None:
     """Vis alle projekter."""
     from portfolio.projects.services import ProjectFilter, list_projects, project_to_dict
@@ -219,23 +210,22 @@ def _print_preview(preview: Any, as_json: bool, extra: dict[str, Any] | None = N
         click.echo(json.dumps({**preview.to_json(), **(extra or {})}, ensure_ascii=False, indent=2))
         return
     counts = preview.counts()
-    click.echo(
+    lines = [
         f"Ark “{preview.sheet}”: {counts['rows']} rækker — {counts['new']} nye, "
         f"{counts['changed']} ændrede, {counts['unchanged']} uændrede, "
         f"{counts['missing']} i databasen men ikke i arket, {counts['problems']} problemer."
-    )
+    ]
     for changed in preview.changed:
-        click.echo(f"  ændret: {changed.project.name}")
+        lines.append(f"  ændret: {changed.project.name}")
         for change in changed.changes:
-            click.echo(f"    {change.field}: {change.old!s} → {change.new!s}")
-    for row in preview.new:
-        click.echo(f"  ny: {row.values.get('name')}")
-    for project in preview.missing:
-        click.echo(f"  ikke i arket: {project.name}")
+            lines.append(f"    {change.field}: {change.old!s} → {change.new!s}")
+    lines.extend(f"  ny: {row.values.get('name')}" for row in preview.new)
+    lines.extend(f"  ikke i arket: {project.name}" for project in preview.missing)
     for problem in preview.problems:
-        click.echo(f"  problem {problem.sheet}!{problem.cell or ''}: {problem.message}")
+        lines.append(f"  problem {problem.sheet}!{problem.cell or ''}: {problem.message}")
     if preview.unmapped_headers:
-        click.echo("  kolonner uden felt (brug --map): " + ", ".join(preview.unmapped_headers))
+        lines.append("  kolonner uden felt (brug --map): " + ", ".join(preview.unmapped_headers))
+    click.echo("\n".join(lines))  # one write: click.echo flushes on every call
 
 
 @click.command("import")
@@ -256,7 +246,9 @@ def _print_preview(preview: Any, as_json: bool, extra: dict[str, Any] | None = N
     help="Arkivér projekter, der er i databasen, men ikke i arket.",
 )
 @click.option("--blanks-clear", is_flag=True, help="Lad tomme celler slette eksisterende værdier.")
+@paused_gc()
 @with_appcontext
+@unit_of_work()
 def import_command(
     file: Path,
     sheet: str | None,
@@ -285,7 +277,7 @@ def import_command(
                 f"Filen er større end grænsen på {limit // (1024 * 1024)} MB. Intet er importeret."
             )
         data = file.read_bytes()
-        result = read_workbook(data, sheet=sheet, mapping=mapping, filename=file.name)
+        result = read_workbook(data, sheet=sheet, mapping=mapping)
     except FileNotFoundError:
         _fail(f"Filen {file} findes ikke.")
     except WorkbookError as exc:
@@ -314,9 +306,7 @@ def import_command(
             archive_missing=archive_missing,
         )
     except ImportRefused as exc:
-        session.rollback()
         _fail(str(exc))
-    session.commit()
     _print_preview(preview, as_json, {"import_id": run.id, "archived": run.archived})
     if not as_json:
         click.echo(
@@ -334,6 +324,7 @@ def _fail(message: str) -> NoReturn:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--archived", is_flag=True, help="Eksportér de arkiverede projekter.")
 @with_appcontext
+@unit_of_work()
 def export_command(file: Path, archived: bool) -> None:
     """Eksportér porteføljen som regneark i projektarkets form."""
     from portfolio.projects.export import export_portfolio_sheet
@@ -364,6 +355,7 @@ def export_command(file: Path, archived: bool) -> None:
     help='Et udsnit som i adresselinjen, fx "department=Børn & Familie&status=red".',
 )
 @with_appcontext
+@unit_of_work()
 def pack_command(day: str, fmt: str, output: Path, query: str) -> None:
     """Skriv mødepakken til Chefforum som HTML, PDF, Excel eller Word."""
     from datetime import date, datetime
@@ -406,7 +398,9 @@ def pack_command(day: str, fmt: str, output: Path, query: str) -> None:
     click.echo(f"Mødepakken for {meeting.title} ({state}) er skrevet til {output}")
 
 
-def register_commands(app: object) -> None:
+# The group's commands; portfolio/console.py lists them for `portfolio --help` without this module.
+COMMANDS: dict[str, click.Command] = {
+    command.name: command
     for command in (
         create_user_command,
         init_db_command,
@@ -416,80 +410,11 @@ def register_commands(app: object) -> None:
         import_command,
         export_command,
         pack_command,
-    ):
+    )
+    if command.name is not None
+}
+
+
+def register_commands(app: object) -> None:
+    for command in COMMANDS.values():
         app.cli.add_command(command)  # type: ignore[attr-defined]
-
-
-DEBUG_ENV = "PORTFOLIO_DEBUG"
-
-
-def _debug_option() -> click.Option:
-    def remember(_ctx: click.Context, _param: click.Parameter, value: bool | None) -> None:
-        if value is not None:
-            os.environ[DEBUG_ENV] = "1" if value else "0"
-            os.environ["FLASK_DEBUG"] = "1" if value else "0"  # as Flask's own --debug
-
-    return click.Option(
-        ["--debug/--no-debug"],
-        default=None,
-        expose_value=False,
-        is_eager=True,
-        callback=remember,
-        help=f"Vis hele fejlsporet (traceback), når en kommando fejler (også {DEBUG_ENV}=1).",
-    )
-
-
-def failure_line(exc: Exception, database_url: str | None) -> str:
-    """An unexpected error as the one line the operator reads on stderr (passwords hidden)."""
-    url = _parsed_url(database_url)
-    if isinstance(exc, sa.exc.DBAPIError):
-        text = database_error_message(exc, database_url if url else None)
-    elif isinstance(exc, sa.exc.ArgumentError) or (database_url and url is None):
-        text = f"databaseadressen (PORTFOLIO_DATABASE_URL) kan ikke bruges ({_first_line(exc)})."
-    else:
-        text = f"uventet fejl ({': '.join(filter(None, [type(exc).__name__, _first_line(exc)]))})."
-    if url is not None and url.password:
-        text = text.replace(str(url.password), "***")
-    return f"Fejl: {text[:1].lower()}{text[1:]} Kør med --debug for detaljer."
-
-
-def _first_line(exc: Exception) -> str:
-    return next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
-
-
-def _parsed_url(url: str | None) -> sa.URL | None:
-    try:
-        return make_url(url) if url else None
-    except (sa.exc.ArgumentError, ValueError):
-        return None
-
-
-def main() -> None:
-    from portfolio import create_app
-
-    created: list[Flask] = []
-
-    def make_app() -> Flask:
-        # The CLI does not look at the database at start: each command checks what it needs.
-        app = create_app(check_schema=False)
-        created.append(app)
-        return app
-
-    group = FlaskGroup(
-        name="portfolio",
-        help="Portefølje: kommunens IT-projektportefølje.",
-        create_app=make_app,
-        add_default_commands=False,
-        add_version_option=False,
-        load_dotenv=False,
-    )
-    # Our --debug replaces Flask's: it still sets debug mode, and also shows tracebacks.
-    group.params = [p for p in group.params if p.name != "debug"] + [_debug_option()]
-    try:
-        sys.exit(group.main())  # click's own usage errors exit with 2
-    except Exception as exc:
-        if os.environ.get(DEBUG_ENV, "").lower() in ("1", "true", "yes"):
-            traceback.print_exc()
-        url = str(created[0].config["DATABASE_URL"]) if created else None
-        click.echo(failure_line(exc, url or os.environ.get("PORTFOLIO_DATABASE_URL")), err=True)
-        sys.exit(1)

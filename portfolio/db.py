@@ -1,9 +1,10 @@
-"""The database: one engine per app, one session per request, schema by Alembic migrations."""
+"""The database: one engine per app, one unit of work per request or CLI command (commit or
+roll back), schema by Alembic migrations."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -11,10 +12,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g, has_request_context, render_template, request
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    g,
+    has_request_context,
+    message_flashed,
+    render_template,
+    request,
+)
+from flask import session as flask_session
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 if TYPE_CHECKING:
@@ -116,7 +129,7 @@ def get_engine() -> Engine:
 
 
 def get_session() -> Session:
-    """The request's session; the view (or CLI command) commits once."""
+    """The request's (or CLI command's) session; its unit of work commits or rolls back."""
     if "db_session" not in g:
         engine = get_engine()
         if not has_request_context() or request.method not in READ_METHODS:
@@ -129,7 +142,111 @@ def get_session() -> Session:
 def close_session(_exc: BaseException | None = None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
-        session.close()
+        session.close()  # what was not committed is rolled back
+
+
+# --- the unit of work: one commit at the end, or none ---------------------------------------------
+
+DISCARDED = "db_discarded"
+FLASHED = "db_flashed"
+AFTER_COMMIT = "db_after_commit"
+
+
+def discard() -> None:
+    """Roll back what this request has done so far, and commit nothing of it at the end: for
+    a refused action whose page (a form error, a conflict, a redirect) is still to be shown."""
+    setattr(g, DISCARDED, True)
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()
+
+
+def after_commit(action: Callable[[], object]) -> None:
+    """Run `action` once this request's changes are committed; never if they are not."""
+    g.setdefault(AFTER_COMMIT, []).append(action)
+
+
+@contextmanager
+def refused_with(
+    errors: type[Exception] | tuple[type[Exception], ...],
+    answer: Callable[[Exception], ResponseReturnValue],
+) -> Iterator[None]:
+    """When the block raises one of `errors` (a service refusing: a stale version, a state
+    that does not allow it), nothing of the request is saved and `answer(exc)` is the page."""
+    try:
+        yield
+    except errors as exc:
+        discard()
+        abort(current_app.make_response(answer(exc)))
+
+
+@contextmanager
+def unit_of_work() -> Iterator[None]:
+    """Commit what the block did through get_session(), or roll it all back if it raised
+    (also SystemExit from a failing CLI command). Every CLI command's boundary; a view uses it
+    only where one request must be two transactions (a login attempt counts before the hash)."""
+    try:
+        yield
+    except BaseException:
+        session = g.get("db_session")
+        if session is not None:
+            session.rollback()
+        raise
+    session = g.get("db_session")
+    if session is not None:
+        session.commit()
+
+
+class PortfolioFlask(Flask):
+    """Flask with each request one unit of work, as Indico's request handler does it: after
+    the view returns, its changes are committed before the response is made, so a failed
+    commit becomes the 409 page like a failed flush; any exception rolls everything back."""
+
+    def dispatch_request(self) -> ResponseReturnValue:
+        response = self.make_response(super().dispatch_request())
+        _end_request(response.status_code)
+        return response
+
+    def handle_user_exception(self, e: Exception) -> HTTPException | ResponseReturnValue:
+        discard()  # before the error page is rendered: it may read from the same session
+        return super().handle_user_exception(e)
+
+
+def _end_request(status: int) -> None:
+    """Commit a writing request that answered < 400 and was not discarded; else roll back."""
+    session = g.get("db_session")
+    if g.get(DISCARDED) or request.method in READ_METHODS or status >= 400:
+        if session is not None:
+            session.rollback()
+        return
+    if session is not None:
+        try:
+            session.commit()
+        except Exception:
+            _forget_flashes()
+            raise
+    for action in g.pop(AFTER_COMMIT, []):
+        action()
+
+
+@message_flashed.connect
+def _remember_flash(_app: Flask, message: str, category: str, **_extra: Any) -> None:
+    if has_request_context():
+        g.setdefault(FLASHED, []).append((category, message))
+
+
+def _forget_flashes() -> None:
+    """The messages this request flashed announced a change that was not saved after all."""
+    flashed = g.pop(FLASHED, [])
+    kept = list(flask_session.get("_flashes", [])) if flashed else []
+    for entry in reversed(flashed):
+        # The newest equal message is this request's; one from an earlier request stays.
+        for i in range(len(kept) - 1, -1, -1):
+            if tuple(kept[i]) == entry:
+                del kept[i]
+                break
+    if flashed:
+        flask_session["_flashes"] = kept
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
@@ -154,12 +271,26 @@ def upgrade_database(engine: Engine) -> None:
 
 @functools.cache
 def _migrations() -> tuple[str, frozenset[str]]:
-    """The head revision(s) of portfolio/migrations and every known revision, read once."""
-    from alembic.script import ScriptDirectory
+    """The head revision(s) of portfolio/migrations and every known revision, read once.
 
-    script = ScriptDirectory.from_config(alembic_config())
-    head = ",".join(sorted(script.get_heads()))
-    return head, frozenset(rev.revision for rev in script.walk_revisions())
+    Read from the scripts' `revision`/`down_revision` lines rather than by alembic, which
+    imports itself and every script: a command's schema check must stay cheap."""
+    import ast
+
+    parents: dict[str, set[str]] = {}
+    for script in (MIGRATIONS / "versions").glob("*.py"):
+        found: dict[str, object] = {}
+        for node in ast.parse(script.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.AnnAssign | ast.Assign):
+                targets = [node.target] if isinstance(node, ast.AnnAssign) else node.targets
+                for target in targets:
+                    if isinstance(target, ast.Name) and node.value is not None:
+                        found[target.id] = ast.literal_eval(node.value)
+        down = found.get("down_revision")  # None, one revision or a tuple of them (a merge)
+        downs = [down] if isinstance(down, str) else list(down) if isinstance(down, tuple) else []
+        parents[str(found["revision"])] = {str(d) for d in downs}
+    below = set().union(*parents.values())
+    return ",".join(sorted(set(parents) - below)), frozenset(parents)
 
 
 def head_revision() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
@@ -135,3 +136,9 @@ def label(value: StrEnum | str | None) -> str:
         except ValueError:
             continue
     return str(value)
+
+
+def is_slipped(end_date: date | None, baseline_end_date: date | None) -> bool:
+    """The project has slipped ("skredet"): its end date lies after the first approved one.
+    The pack, the overview's table and its timeline all use this one rule."""
+    return bool(end_date and baseline_end_date and end_date > baseline_end_date)

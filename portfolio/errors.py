@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 
-from flask import Flask, current_app, g, render_template, request, session, url_for
+from flask import Flask, current_app, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError, same_origin
@@ -161,10 +161,8 @@ def register(app: Flask) -> None:
     def database_conflict(exc: Exception) -> tuple[str, int]:
         # A rule the database enforces (a unique case number, a row's version) stopped a write
         # that raced another one; the services catch the common cases with their own message.
+        # The request's unit of work has been rolled back already (portfolio.db).
         current_app.logger.warning("conflict on %s %r: %s", request.method, request.path, exc)
-        db_session = g.get("db_session")
-        if db_session is not None:
-            db_session.rollback()
         return _page(409)
 
     @app.errorhandler(InternalServerError)

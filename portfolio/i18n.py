@@ -12,6 +12,7 @@ from flask import Flask, has_request_context, request
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
 
+from portfolio import formats
 from portfolio.domain import label
 
 if TYPE_CHECKING:
@@ -36,25 +37,21 @@ def format_money(value: int | None, locale: str | None = None) -> str:
     """1250000 -> '1.250.000 kr.' (Danish) or 'DKK 1,250,000' (English)."""
     if value is None:
         return ""
-    loc = locale or str(get_locale() or "da")
-    if loc.startswith("en"):
-        return f"DKK {format_decimal(value, locale='en')}"
-    return f"{format_decimal(value, locale='da')} kr."
+    return formats.money(value, locale or str(get_locale() or "da"))
 
 
 def format_day(value: date | datetime | None) -> str:
     """Dates as the municipality writes them: 22-10-2020."""
-    if value is None:
-        return ""
-    return value.strftime("%d-%m-%Y")
+    return "" if value is None else formats.danish_day(value)
 
 
 def format_timestamp(value: datetime | None) -> str:
+    """22-10-2020 14:05 in the user's time zone."""
     if value is None:
         return ""
     from flask_babel import to_user_timezone
 
-    return to_user_timezone(value).strftime("%d-%m-%Y %H:%M")
+    return formats.danish_timestamp(to_user_timezone(value))
 
 
 # Fields whose values are yes/no, as the audit trail stores them ("True"/"False").

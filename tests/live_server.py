@@ -3,6 +3,7 @@ for tests that race real clients against a real server (SQLite file or PostgreSQ
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import subprocess
@@ -18,10 +19,39 @@ from dataclasses import dataclass
 from http.cookiejar import CookieJar
 from pathlib import Path
 
+from tests.conftest import TEST_HASH_METHOD
 from tests.test_cli import free_port
 
 BIN = os.path.dirname(sys.executable)
 DEMO_PASSWORD = "portefolje-demo"
+
+
+def http_exchange(
+    port: int,
+    path: str,
+    form: dict[str, str] | None = None,
+    *,
+    source: str = "127.0.0.1",
+    cookie: str = "",
+    timeout: float = 60,
+) -> tuple[int, str, list[str]]:
+    """One GET (or POST of `form`) to 127.0.0.1:port on a fresh connection from loopback address
+    `source`, so a throttle sees distinct clients: status, body and the Set-Cookie headers."""
+    conn = http.client.HTTPConnection(
+        "127.0.0.1", port, timeout=timeout, source_address=(source, 0)
+    )
+    headers = {"Cookie": cookie}
+    body = None
+    if form is not None:
+        body = urllib.parse.urlencode(form)
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    try:
+        conn.request("POST" if form is not None else "GET", path, body, headers)
+        response = conn.getresponse()
+        text = response.read().decode()
+        return response.status, text, response.headers.get_all("Set-Cookie") or []
+    finally:
+        conn.close()
 
 
 def portfolio(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
@@ -43,6 +73,8 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
         **os.environ,
         "PORTFOLIO_DATABASE_URL": database_url,
         "PORTFOLIO_SECRET_KEY": "live-server-test",
+        # The suite's cheap hash for demo users and logins; test_users_login proves scrypt.
+        "PORTFOLIO_PASSWORD_HASH_METHOD": TEST_HASH_METHOD,
         **extra,
     }
 

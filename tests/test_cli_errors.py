@@ -146,3 +146,16 @@ def test_a_command_on_an_outdated_database_says_to_run_init_db(
         f"Databasen er forældet (version {older}, programmet kræver {head_revision()}): "
         "kør portfolio init-db"
     ]
+
+
+def test_the_cheap_schema_check_knows_the_revisions_alembic_knows() -> None:
+    # Commands read the migrations' revision lines themselves; alembic must agree with them.
+    from alembic.script import ScriptDirectory
+
+    from portfolio.db import _migrations, alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config())
+    assert _migrations() == (
+        ",".join(sorted(script.get_heads())),
+        frozenset(rev.revision for rev in script.walk_revisions()),
+    )

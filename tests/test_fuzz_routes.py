@@ -28,7 +28,7 @@ from portfolio.meetings.pack import PackMode
 from portfolio.meetings.services import create_meeting
 from portfolio.projects import forms as project_forms
 from portfolio.projects.models import Project
-from portfolio.users.login_views import LoginForm
+from portfolio.users.forms import LoginForm
 from portfolio.users.models import User
 from tests.conftest import csrf_token, login, snapshot
 

@@ -352,3 +352,21 @@ def test_english_error_pages(client: FlaskClient) -> None:
     page = response.get_data(as_text=True)
     assert not _danish_left(page), _danish_left(page)
     assert "Siden findes ikke" not in page
+
+
+def test_one_set_of_danish_formats_serves_pages_charts_and_exports(app: Flask) -> None:
+    """The template filters, the charts' Danish text and the exporters write numbers and dates
+    the same way, in a request or without one (the CLI's exports)."""
+    from datetime import date, datetime
+
+    from portfolio import charts, formats
+    from portfolio.i18n import format_day, format_money
+
+    assert formats.long_date(date(2026, 5, 1)) == "1. maj 2026"
+    assert formats.danish_timestamp(datetime(2020, 10, 22, 9, 5)) == "22-10-2020 09:05"
+    assert charts.DANISH.money(1_250_000) == formats.money(1_250_000) == "1.250.000 kr."
+    assert charts.DANISH.day(date(2020, 10, 22)) == format_day(date(2020, 10, 22)) == "22-10-2020"
+    assert formats.money(1_250_000, "en") == "DKK 1,250,000"
+    with app.test_request_context():
+        assert format_money(1_250_000) == "1.250.000 kr."
+        assert format_money(1_250_000, "en") == "DKK 1,250,000"

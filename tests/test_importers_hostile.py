@@ -9,11 +9,14 @@ import zipfile
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from xml.etree.ElementTree import iterparse as plain_iterparse
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl.styles import PatternFill
 
-from importers.sheetxml import SheetStream
+from importers.sheetxml import SheetStream, _ChunkReader, iterparse_for
 from importers.workbook import WorkbookError, read_workbook
 from tests.importer_fixtures import (
     BILLION_LAUGHS_DTD,
@@ -257,3 +260,74 @@ def test_thousands_of_styled_empty_rows_stop_the_walk_but_merges_still_count() -
 def test_a_sheet_without_any_header_is_refused() -> None:
     data = openpyxl_sheet([[1, 2, 3], [4, 5, 6]])
     assert "projektnavn" in refusal(data)
+
+
+# What may stand before a sheet's root element: each piece alone, and tricks that hide or fake
+# a DOCTYPE (inside a comment or a processing instruction, split, lower case, too far in).
+PROLOG_PIECES = [
+    " ",
+    "\r\n",
+    "\t",
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>',
+    "<?mso-application progid='Excel.Sheet'?>",
+    "<?pi <!DOCTYPE worksheet> ?>",
+    "<!-- plain -->",
+    "<!---->",
+    '<!-- <!DOCTYPE worksheet [<!ENTITY e "x">]> -->',
+    "<!-- ?> -->",
+    "<!DOCTYPE worksheet>",
+    '<!DOCTYPE worksheet [<!ENTITY e "x">]>',
+    '<!DOCTYPE worksheet SYSTEM "file:///etc/passwd">',
+    "<!doctype worksheet>",
+    "<!",
+    "<!-",
+    "<",
+    "-->",
+    "?>",
+    "]>",
+    "<!--" + "x" * 70_000 + "-->",
+]
+ROOT = (
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    "<sheetData/></worksheet>"
+)
+
+
+def _has_doctype(document: bytes) -> bool:
+    """Whether expat, the parser behind both paths, meets a DOCTYPE before giving up."""
+    import pyexpat
+
+    seen: list[str] = []
+    parser = pyexpat.ParserCreate()
+    parser.StartDoctypeDeclHandler = lambda name, *_: seen.append(name)
+    try:
+        parser.Parse(document, True)
+    except pyexpat.ExpatError:
+        pass
+    return bool(seen)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    pieces=st.lists(st.sampled_from(PROLOG_PIECES), max_size=6),
+    bom=st.booleans(),
+    encoding=st.sampled_from(["utf-8", "utf-16"]),
+)
+def test_a_document_with_a_doctype_never_reaches_the_plain_parser(
+    pieces: list[str], bom: bool, encoding: str
+) -> None:
+    text = "".join(pieces) + ROOT
+    document = text.encode(encoding)
+    if bom and encoding == "utf-8":
+        document = b"\xef\xbb\xbf" + document
+    if iterparse_for(_ChunkReader(io.BytesIO(document))) is plain_iterparse:
+        assert not _has_doctype(document), text[:200]
+
+
+def test_the_reader_takes_the_fast_parser_for_what_excel_writes() -> None:
+    # Excel's own prolog has no DOCTYPE: without this the fast path would be dead code.
+    document = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n' + ROOT).encode()
+    assert iterparse_for(_ChunkReader(io.BytesIO(document))) is plain_iterparse
+    assert iterparse_for(_ChunkReader(io.BytesIO(b"<!DOCTYPE x>" + document))) is not (
+        plain_iterparse
+    )

@@ -160,7 +160,7 @@ def test_hostile_text_is_escaped_and_only_the_documents_own_scripts_run(app: Fla
 
 def test_chart_labels_carry_user_text_escaped_inside_the_figure_json(app: Flask) -> None:
     pack = make_pack()
-    pack.projects = [replace(p, department=PLOTLY_LINK) for p in pack.projects]
+    pack.projects = [p.model_copy(update={"department": PLOTLY_LINK}) for p in pack.projects]
     text = render_pack_html(pack, pack_charts(pack))
     assert '<a href="https://evil.example/' not in text
     figures = Document(text).json_blocks()

@@ -26,6 +26,9 @@ from portfolio.meetings.pack_html import render_pack_html
 from tests.conftest import IN_CI
 from tests.pack_fixtures import SCRIPT, make_pack
 
+# One pytest-xdist worker runs the whole module: the printed PDF is a module fixture, built once.
+pytestmark = pytest.mark.xdist_group("pack-pdf")
+
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 RED = (0xB4, 0x23, 0x18)  # charts.STATUS_COLOURS["red"]
 POPPLER = {name: shutil.which(name) or name for name in ("pdftoppm", "pdftotext")}

@@ -18,10 +18,10 @@ from sqlmodel import Session, col
 
 from portfolio import charts
 from portfolio.domain import ChangeSource
-from portfolio.overview.services import month_ends
 from portfolio.i18n import chart_text
-from portfolio.static_assets import PLOTLY_MAP_STYLE_ID
+from portfolio.overview.services import month_ends
 from portfolio.projects.models import Project, StatusUpdate
+from portfolio.static_assets import PLOTLY_MAP_STYLE_ID
 
 EVIL = '<a href="javascript:alert(1)">x</a>'
 CHART_IDS = [

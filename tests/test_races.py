@@ -30,6 +30,9 @@ from tests.live_server import (
     server_env,
 )
 
+# One pytest-xdist worker runs the whole module: its servers are module fixtures, built once.
+pytestmark = pytest.mark.xdist_group("live-servers")
+
 ROUNDS = 20  # per kind of save; each round is two saves racing
 ADMIN, EDITOR = "it@kommune.example", "raad@kommune.example"
 OWNER = "chef.oekonomi@kommune.example"  # Peter Damgaard, process owner

@@ -5,14 +5,12 @@ old login attempts pruned."""
 from __future__ import annotations
 
 import html
-import http.client
 import os
 import re
 import subprocess
 import sys
 import threading
 import time
-import urllib.parse
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -28,6 +26,7 @@ from portfolio.db import utcnow
 from portfolio.users.login_views import login_guard
 from portfolio.users.models import LoginAttempt, User
 from tests.conftest import PASSWORD, count_rows, csrf_token
+from tests.live_server import http_exchange
 from tests.test_cli import free_port
 
 ATTACKER, OWNER_ADDR = "203.0.113.66", "198.51.100.7"
@@ -295,24 +294,14 @@ class Browser:
         self.cookies: dict[str, str] = {}
 
     def open(self, path: str, form: dict[str, str] | None = None) -> tuple[int, str]:
-        conn = http.client.HTTPConnection(
-            "127.0.0.1", self.port, timeout=120, source_address=(self.source, 0)
+        cookie = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        status, text, set_cookies = http_exchange(
+            self.port, path, form, source=self.source, cookie=cookie, timeout=120
         )
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        body = None
-        if form is not None:
-            body = urllib.parse.urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        try:
-            conn.request("POST" if form is not None else "GET", path, body, headers)
-            response = conn.getresponse()
-            text = response.read().decode()
-            for cookie in response.headers.get_all("Set-Cookie") or []:
-                name, _, rest = cookie.partition("=")
-                self.cookies[name.strip()] = rest.split(";", 1)[0]
-            return response.status, text
-        finally:
-            conn.close()
+        for header in set_cookies:
+            name, _, rest = header.partition("=")
+            self.cookies[name.strip()] = rest.split(";", 1)[0]
+        return status, text
 
     def csrf_token(self, path: str = "/login") -> str:
         status, text = self.open(path)

@@ -35,7 +35,7 @@ def load_demo_portfolio(*, session: Session, actor: str, now: datetime | None = 
     """Imports the sample workbook and gives it a year of history; the caller commits."""
     path = sample_workbook()
     data = path.read_bytes()
-    preview = preview_import(session, read_workbook(data, filename=path.name))
+    preview = preview_import(session, read_workbook(data))
     run = apply_import(
         session=session,
         preview=preview,

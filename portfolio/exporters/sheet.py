@@ -13,6 +13,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from importers.columns import SHEET_COLUMNS, SHEET_NAME, SHEET_TITLE, VALUE_LABELS
+from importers.values import MONEY_FIELDS
+from portfolio.formats import danish_day
 
 TITLE_ROW = 1
 HEADER_ROW = 3
@@ -64,7 +66,7 @@ def write_portfolio_sheet(
     ws = wb.active
     assert ws is not None  # noqa: S101  (a new workbook always has one sheet)
     ws.title = SHEET_NAME
-    title = SHEET_TITLE + (f" – udtræk {exported_on:%d-%m-%Y}" if exported_on else "")
+    title = SHEET_TITLE + (f" – udtræk {danish_day(exported_on)}" if exported_on else "")
     count = fill_portfolio_sheet(ws, rows, title=title)
     if hasattr(target, "write"):
         wb.save(target)  # type: ignore[arg-type]
@@ -103,7 +105,7 @@ def fill_portfolio_sheet(
                 cell.value = value
             if isinstance(value, date):
                 cell.number_format = DATE_FORMAT
-            elif field == "budget_dkk" and value is not None:
+            elif field in MONEY_FIELDS and value is not None:
                 cell.number_format = MONEY_FORMAT
 
     last_row = HEADER_ROW + max(count, 1)

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
-from importers.workbook import Problem, ReadResult, SheetRow
+from importers.results import Problem, ReadResult, SheetRow
 from portfolio.domain import ChangeSource
 from portfolio.imports.models import ImportRun
 from portfolio.locks import hold_lock

@@ -16,13 +16,14 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from importers.workbook import ReadResult, WorkbookError, read_workbook
-from portfolio.auth import current_actor, current_user_id
-from portfolio.db import get_session
+from importers.results import ReadResult, WorkbookError
+from portfolio.auth import current_actor
+from portfolio.db import after_commit, discard, get_session
 from portfolio.domain import FIELD_LABELS, ChangeSource
+from portfolio.forms import CsrfForm
 from portfolio.imports import services as svc
 from portfolio.imports.models import ImportRun
 from portfolio.imports.uploads import Upload, UploadStore
@@ -42,10 +43,9 @@ def _store() -> UploadStore:
 
 
 def _uploader() -> int:
-    user_id = current_user_id()
-    if user_id is None:  # the guard lets only logged-in users this far
+    if not current_user.is_authenticated:  # the guard lets only logged-in users this far
         abort(403)
-    return user_id
+    return int(current_user.id)
 
 
 def _load(token: str) -> tuple[Upload, bytes]:
@@ -60,7 +60,7 @@ def _load(token: str) -> tuple[Upload, bytes]:
 def index() -> str:
     return render_template(
         "imports/index.html",
-        form=FlaskForm(),
+        form=CsrfForm(),
         runs=svc.recent_imports(get_session()),
         limit_mb=int(current_app.config["MAX_CONTENT_LENGTH"]) // (1024 * 1024),
     )
@@ -68,7 +68,7 @@ def index() -> str:
 
 @bp.post("/")
 def upload() -> str | Response | tuple[str, int]:
-    form = FlaskForm()
+    form = CsrfForm()
     if not form.validate_on_submit():
         abort(400)
     file = request.files.get("file")
@@ -97,7 +97,7 @@ def _upload_error(message: str) -> tuple[str, int]:
     return (
         render_template(
             "imports/index.html",
-            form=FlaskForm(),
+            form=CsrfForm(),
             runs=svc.recent_imports(get_session()),
             error=message,
             limit_mb=int(current_app.config["MAX_CONTENT_LENGTH"]) // (1024 * 1024),
@@ -114,8 +114,10 @@ def _read(
     mapping: dict[str, str] | None = None,
 ) -> ReadResult:
     """The workbook as the importer reads it; WorkbookError (in Danish) when it cannot be used."""
+    from importers.workbook import read_workbook  # openpyxl: loaded by the first upload
+
     try:
-        return read_workbook(data, sheet=sheet, mapping=mapping, filename=filename)
+        return read_workbook(data, sheet=sheet, mapping=mapping)
     except WorkbookError:
         raise
     except Exception as exc:  # a hostile file must never reach the user as a traceback
@@ -145,7 +147,7 @@ def preview(token: str) -> str | tuple[str, int]:
         upload=upload,
         result=result,
         preview=preview,
-        form=FlaskForm(),
+        form=CsrfForm(),
         field_labels=FIELD_LABELS,
         field_choices=[(f, FIELD_LABELS[f]) for f in CANONICAL_ORDER],
     )
@@ -155,7 +157,7 @@ def preview(token: str) -> str | tuple[str, int]:
 def options(token: str) -> Response:
     """The mapping step: sheet choice, hand-placed columns and whether blanks clear values."""
     upload, _data = _load(token)
-    if not FlaskForm().validate_on_submit():
+    if not CsrfForm().validate_on_submit():
         abort(400)
     allowed = set(CANONICAL_ORDER) | {"ignore"}
     mapping = dict(upload.mapping)
@@ -180,7 +182,7 @@ def options(token: str) -> Response:
 @bp.post("/<token>/anvend")
 def apply(token: str) -> str | Response | tuple[str, int]:
     upload, data = _load(token)
-    if not FlaskForm().validate_on_submit():
+    if not CsrfForm().validate_on_submit():
         abort(400)
     session = get_session()
     svc.lock_for_import(session)  # the preview below is what gets written
@@ -190,6 +192,7 @@ def apply(token: str) -> str | Response | tuple[str, int]:
         _store().delete(token)  # refused: the file is of no further use
         return _upload_error(str(exc))
     if preview.fingerprint() != request.form.get("fingerprint"):
+        discard()
         flash(
             _(
                 "Porteføljen er ændret, siden forhåndsvisningen blev lavet. Se den nye "
@@ -209,14 +212,13 @@ def apply(token: str) -> str | Response | tuple[str, int]:
             archive_missing=request.form.get("archive_missing") == "1",
         )
     except svc.ImportRefused as exc:
-        session.rollback()
+        discard()
         flash(str(exc), "error")
         if exc.retry:  # the portfolio moved meanwhile: the same file, previewed afresh
             return redirect(url_for("imports.preview", token=token))
         _store().delete(token)  # refused: a corrected file has to be uploaded anyway
         return redirect(url_for("imports.index"))
-    session.commit()
-    _store().delete(token)
+    after_commit(lambda: _store().delete(token))  # a failed commit keeps the upload
     flash(_("Importen er gennemført."), "success")
     return redirect(url_for("imports.run", run_id=run.id))
 

@@ -9,8 +9,7 @@ the rules and the exports can be tested on hand-made packs.
 
 from __future__ import annotations
 
-import dataclasses
-import json
+import functools
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,9 +20,13 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from pydantic import BaseModel, create_model
+from sqlmodel.main import SQLModelConfig
 
-from portfolio.charts import NO_STATUS, danish_day, danish_money
-from portfolio.domain import label
+from portfolio.charts import NO_STATUS
+from portfolio.domain import is_slipped, label
+from portfolio.formats import danish_day, danish_money, long_date
+from portfolio.projects.models import ProjectCreate, reading_order
 
 CLOSED_PHASES = frozenset({"completed", "stopped"})
 # The app's default BABEL_DEFAULT_TIMEZONE: the day a pack was published, as its readers count.
@@ -56,27 +59,15 @@ COMPARED_FIELDS = {
 }
 
 
-@dataclass(frozen=True)
-class PackProject:
-    """One project as frozen in a snapshot. Enum fields hold canonical values ("red", ...)."""
+class PackProject(ProjectCreate):
+    """One project as frozen in a snapshot: the id and every field of the project's shape,
+    inherited from ProjectCreate, so a new field is frozen and exported with the rest (give it a
+    default: snapshots published before it must still load). Enum fields hold the enum members,
+    which equal their canonical values ("red", ...)."""
+
+    model_config = SQLModelConfig(frozen=True)
 
     id: int
-    name: str
-    case_number: str | None
-    scope: str
-    kind: str
-    department: str | None
-    process_owner: str | None
-    project_lead: str | None
-    phase: str
-    status: str | None
-    status_comment: str | None
-    start_date: date | None
-    end_date: date | None
-    baseline_end_date: date | None
-    budget_dkk: int | None
-    description: str | None = None
-    link: str | None = None
 
     @property
     def is_open(self) -> bool:
@@ -84,30 +75,41 @@ class PackProject:
 
     @property
     def slipped(self) -> bool:
-        return bool(
-            self.end_date and self.baseline_end_date and self.end_date > self.baseline_end_date
-        )
+        return is_slipped(self.end_date, self.baseline_end_date)
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> PackProject:
+        """A row of the columns PACK_FIELDS names, in that order (live_projects)."""
+        return cls.model_validate(dict(zip(PACK_FIELDS, row, strict=True)))
 
     def to_json(self) -> str:
-        data = dataclasses.asdict(self)
-        for key, value in data.items():
-            if isinstance(value, date):
-                data[key] = value.isoformat()
-        return json.dumps(data, ensure_ascii=False, sort_keys=True)
+        return self.model_dump_json()
 
     @classmethod
     def from_json(cls, text: str) -> PackProject:
-        data: dict[str, Any] = json.loads(text)
-        known = {f.name for f in dataclasses.fields(cls)}
-        data = {k: v for k, v in data.items() if k in known}
-        for key in ("start_date", "end_date", "baseline_end_date"):
-            if data.get(key):
-                data[key] = date.fromisoformat(data[key])
-        return cls(**data)
+        """A snapshot's project; one frozen before a field existed has None for it, and a key
+        no longer known is dropped. Read without today's limits: a published pack must load
+        even after a limit has been lowered."""
+        loaded = _snapshot_reader().model_validate_json(text)
+        return cls.model_construct(**dict(loaded))
 
     def as_row(self) -> dict[str, Any]:
         """Canonical field names and values, as the portfolio sheet's exporter takes them."""
-        return dataclasses.asdict(self)
+        return self.model_dump()
+
+
+@functools.cache
+def _snapshot_reader() -> type[BaseModel]:
+    """PackProject's fields with their types and defaults but no length limits."""
+    fields: dict[str, Any] = {
+        name: (info.annotation, ... if info.is_required() else info.get_default())
+        for name, info in PackProject.model_fields.items()
+    }
+    return create_model("PackSnapshot", **fields)
+
+
+# In reading order, the id first: the columns live_projects selects, a snapshot's JSON keys.
+PACK_FIELDS: tuple[str, ...] = reading_order(PackProject.model_fields)
 
 
 @dataclass(frozen=True)
@@ -334,14 +336,6 @@ def sort_for_decision(items: Iterable[PackItem]) -> list[PackItem]:
 
 
 # --- the agenda item's suggested text --------------------------------------------------------
-
-
-def long_date(day: date) -> str:
-    """8. december 2026, as the minutes write the meeting's date."""
-    months = (
-        "januar februar marts april maj juni juli august september oktober november december"
-    ).split()
-    return f"{day.day}. {months[day.month - 1]} {day.year}"
 
 
 def default_title(day: date) -> str:

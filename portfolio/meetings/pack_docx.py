@@ -15,8 +15,8 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Mm
 from flask_babel import gettext as _
 
-from portfolio.charts import danish_day, danish_money
 from portfolio.domain import label
+from portfolio.formats import danish_day, danish_money, long_date
 from portfolio.meetings.charts import PackChart
 from portfolio.meetings.pack import (
     Pack,
@@ -25,7 +25,6 @@ from portfolio.meetings.pack import (
     PackProject,
     change_title,
     describe_change,
-    long_date,
 )
 
 LANGUAGE = "da-DK"

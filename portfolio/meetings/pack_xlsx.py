@@ -18,9 +18,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from importers.columns import SHEET_NAME, SHEET_TITLE
-from portfolio.charts import INK, MUTED, STATUS_COLOURS, STATUS_KEYS, danish_day
+from portfolio.charts import INK, MUTED, STATUS_COLOURS, STATUS_KEYS
 from portfolio.domain import FIELD_LABELS, label
 from portfolio.exporters.sheet import DATE_FORMAT, fill_portfolio_sheet, safe_text
+from portfolio.formats import danish_day
 from portfolio.meetings.charts import PackChart
 from portfolio.meetings.pack import Pack, PackItem, PackMode, change_title, describe_change
 

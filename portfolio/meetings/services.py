@@ -19,9 +19,11 @@ from portfolio.bulk import insert_rows
 from portfolio.charts import NO_STATUS
 from portfolio.db import utcnow
 from portfolio.domain import FIELD_LABELS, ChangeSource, label
+from portfolio.formats import danish_day
 from portfolio.locks import hold_lock
 from portfolio.meetings.models import Meeting, MeetingItem, MeetingSnapshot
 from portfolio.meetings.pack import (
+    PACK_FIELDS,
     Change,
     Pack,
     PackItem,
@@ -33,13 +35,12 @@ from portfolio.meetings.pack import (
     sort_for_decision,
     suggested_texts,
 )
-from portfolio.projects.models import Department, Project, StatusUpdate
+from portfolio.projects.models import Project, StatusUpdate
 from portfolio.projects.services import (
     FILTER_KEYS,
-    LEAD,
-    OWNER,
     ProjectFilter,
     history_row,
+    project_columns,
     select_rows,
 )
 from portfolio.users.audit import audit_entry
@@ -124,7 +125,7 @@ def create_meeting(
 ) -> Meeting:
     if meeting_by_date(session, meeting_date) is not None:
         raise MeetingError(
-            _("Der findes allerede et møde den %(day)s.", day=meeting_date.strftime("%d-%m-%Y"))
+            _("Der findes allerede et møde den %(day)s.", day=danish_day(meeting_date))
         )
     meeting = Meeting(
         meeting_date=meeting_date,
@@ -292,7 +293,7 @@ def publish_meeting(
             _(
                 "Mødet %(later)s er allerede offentliggjort; et tidligere møde kan ikke "
                 "offentliggøres bagefter.",
-                later=later.meeting_date.strftime("%d-%m-%Y"),
+                later=danish_day(later.meeting_date),
             )
         )
     previous = latest_published_before(session, meeting.meeting_date)
@@ -424,28 +425,8 @@ def delete_meeting(*, session: Session, meeting: Meeting, actor: str) -> None:
 
 def live_projects(session: Session) -> dict[int, PackProject]:
     """Every active (not archived) project as it stands now, by id."""
-    rows = select_rows(
-        session,
-        ProjectFilter(),
-        Project.id,
-        Project.name,
-        Project.case_number,
-        Project.scope,
-        Project.kind,
-        Department.name,
-        OWNER.name,
-        LEAD.name,
-        Project.phase,
-        Project.status,
-        Project.status_comment,
-        Project.start_date,
-        Project.end_date,
-        Project.baseline_end_date,
-        Project.budget_dkk,
-        Project.description,
-        Project.link,
-    )
-    return {row[0]: PackProject(*row) for row in rows}
+    rows = select_rows(session, ProjectFilter(), *project_columns(PACK_FIELDS))
+    return {row[0]: PackProject.from_row(row) for row in rows}
 
 
 def snapshot_projects(session: Session, meeting_id: int) -> dict[int, PackProject]:

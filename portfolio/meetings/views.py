@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from datetime import date
 from typing import Any
 
@@ -24,7 +25,7 @@ from werkzeug.wrappers import Response
 
 from portfolio import static_assets
 from portfolio.auth import current_actor, require
-from portfolio.db import get_session
+from portfolio.db import discard, get_session, refused_with
 from portfolio.forms import CsrfForm
 from portfolio.i18n import chart_text
 from portfolio.meetings import services as svc
@@ -91,10 +92,9 @@ def create() -> str | Response | tuple[str, int]:
                 actor=current_actor(),
             )
         except svc.MeetingError as exc:
-            session.rollback()
+            discard()
             form.meeting_date.errors = [*form.meeting_date.errors, str(exc)]
         else:
-            session.commit()
             flash(
                 _("Mødet er oprettet. Pakken er en kladde, indtil den offentliggøres."), "success"
             )
@@ -148,8 +148,7 @@ def _render_detail(
             text_form=text_form,
             publish_form=publish_form
             or PublishForm(formdata=None, data={"version": meeting.version}),
-            decision_form=DecisionForm(formdata=None),
-            flag_form=FlagForm(formdata=None),
+            csrf_form=CsrfForm(),
             exports=exports,
             flt=flt,
             filter_args={"day": _day(meeting)},
@@ -176,16 +175,19 @@ def _back(meeting: Meeting) -> str:
     return prefix
 
 
-def _refused(session: Session, meeting: Meeting, exc: Exception) -> Response | tuple[str, int]:
+def _refused(session: Session, meeting: Meeting) -> AbstractContextManager[None]:
     """The meeting's state does not allow it, or someone changed the pack since the page was
     opened: nothing is saved, and the user is told why. A conflict shows the pack as it is now
     (409), so the user sees what the other person did before trying again."""
-    session.rollback()
-    if isinstance(exc, svc.StaleMeetingError):
-        flash(STALE_MESSAGE, "error")
-        return _render_detail(session, meeting, status=409)
-    flash(str(exc), "error")
-    return redirect(_back(meeting))
+
+    def answer(exc: Exception) -> Response | tuple[str, int]:
+        if isinstance(exc, svc.StaleMeetingError):
+            flash(STALE_MESSAGE, "error")
+            return _render_detail(session, meeting, status=409)
+        flash(str(exc), "error")
+        return redirect(_back(meeting))
+
+    return refused_with((svc.MeetingError, svc.StaleMeetingError), answer)
 
 
 STALE_MESSAGE = _l(
@@ -208,7 +210,24 @@ def edit(day: str) -> Response | tuple[str, int]:
         data["mode"] = form.mode.data or meeting.mode
         for name in svc.TEXT_FIELDS:
             data[name] = getattr(form, name).data or ""
-    try:
+
+    def refused(exc: Exception) -> tuple[str, int]:
+        if isinstance(exc, svc.StaleMeetingError):
+            session.refresh(meeting)
+            form.version.data = str(meeting.version)
+            flash(
+                _(
+                    "Pakken er ændret af en anden, siden du åbnede siden, og intet er gemt. Din "
+                    "tekst står stadig i felterne: gem igen for at erstatte den anden tekst med "
+                    "din."
+                ),
+                "error",
+            )
+        else:
+            flash(str(exc), "error")
+        return _render_detail(session, meeting, text_form=form, status=409)
+
+    with refused_with((svc.StaleMeetingError, svc.MeetingError), refused):
         changed = svc.update_meeting(
             session=session,
             meeting=meeting,
@@ -216,23 +235,6 @@ def edit(day: str) -> Response | tuple[str, int]:
             actor=current_actor(),
             expected_version=form.expected_version(),
         )
-    except svc.StaleMeetingError:
-        session.rollback()
-        session.refresh(meeting)
-        form.version.data = str(meeting.version)
-        flash(
-            _(
-                "Pakken er ændret af en anden, siden du åbnede siden, og intet er gemt. Din "
-                "tekst står stadig i felterne: gem igen for at erstatte den anden tekst med din."
-            ),
-            "error",
-        )
-        return _render_detail(session, meeting, text_form=form, status=409)
-    except svc.MeetingError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-        return _render_detail(session, meeting, text_form=form, status=409)
-    session.commit()
     flash(
         _("Teksten er gemt.") if changed else _("Der var ingen ændringer at gemme."),
         "success" if changed else "info",
@@ -248,7 +250,7 @@ def flag(day: str, project_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         abort(400)
     flagged = form.flagged.data == "1"
-    try:
+    with _refused(session, meeting):
         svc.set_flag(
             session=session,
             meeting=meeting,
@@ -257,9 +259,6 @@ def flag(day: str, project_id: int) -> Response | tuple[str, int]:
             actor=current_actor(),
             expected_version=form.expected_version(),
         )
-    except (svc.MeetingError, svc.StaleMeetingError) as exc:
-        return _refused(session, meeting, exc)
-    session.commit()
     flash(
         _("Projektet er sat på til beslutning.")
         if flagged
@@ -277,15 +276,8 @@ def publish(day: str) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         flash(_("Pakken er ikke offentliggjort: bekræft, at den er gennemgået."), "error")
         return _render_detail(session, meeting, publish_form=form, status=400)
-    try:
-        count = svc.publish_meeting(
-            session=session,
-            meeting=meeting,
-            actor=current_actor(),
-            expected_version=form.expected_version(),
-        )
-    except svc.StaleMeetingError:
-        session.rollback()
+
+    def stale(_exc: Exception) -> tuple[str, int]:
         flash(
             _(
                 "Pakken er ændret af en anden, siden du åbnede siden, og den er ikke "
@@ -294,9 +286,14 @@ def publish(day: str) -> Response | tuple[str, int]:
             "error",
         )
         return _render_detail(session, meeting, status=409)
-    except svc.MeetingError as exc:
-        return _refused(session, meeting, exc)
-    session.commit()
+
+    with _refused(session, meeting), refused_with(svc.StaleMeetingError, stale):
+        count = svc.publish_meeting(
+            session=session,
+            meeting=meeting,
+            actor=current_actor(),
+            expected_version=form.expected_version(),
+        )
     flash(
         ngettext(
             "Pakken er offentliggjort og fastfrosset med %(num)d projekt. Ændringer i "
@@ -324,7 +321,7 @@ def decide(day: str, project_id: int) -> Response | tuple[str, int]:
             "error",
         )
         return redirect(_back(meeting))
-    try:
+    with _refused(session, meeting):
         changed = svc.record_decision(
             session=session,
             meeting=meeting,
@@ -333,9 +330,6 @@ def decide(day: str, project_id: int) -> Response | tuple[str, int]:
             actor=current_actor(),
             expected_version=form.expected_version(),
         )
-    except (svc.MeetingError, svc.StaleMeetingError) as exc:
-        return _refused(session, meeting, exc)
-    session.commit()
     flash(
         _("Beslutningen er noteret og står i projektets historik.")
         if changed
@@ -351,11 +345,8 @@ def delete(day: str) -> Response | tuple[str, int]:
     meeting = _meeting_or_404(session, day)
     if not CsrfForm().validate_on_submit():
         abort(400)
-    try:
+    with _refused(session, meeting):
         svc.delete_meeting(session=session, meeting=meeting, actor=current_actor())
-    except (svc.MeetingError, svc.StaleMeetingError) as exc:
-        return _refused(session, meeting, exc)
-    session.commit()
     flash(_("Mødekladden er slettet."), "success")
     return redirect(url_for("meetings.index"))
 

@@ -307,6 +307,20 @@ def _timeline_chart(
     )
 
 
+# The project table's columns, in the order of TableRow's cells after the url: a chosen
+# subset of ProjectRow, the Chefforum's one-line view of each project.
+TABLE_COLUMNS = (
+    "name",
+    "scope",
+    "department",
+    "process_owner",
+    "phase",
+    "status",
+    "end_date",
+    "budget_dkk",
+)
+
+
 class TableRow(NamedTuple):
     url: str
     name: str
@@ -427,6 +441,7 @@ def index() -> str:
         group=group,
         **form,
         field_labels=FIELD_LABELS,
+        table_columns=TABLE_COLUMNS,
         budget_total=sum(r.budget_dkk or 0 for r in rows),
         plotly_map_style_id=static_assets.PLOTLY_MAP_STYLE_ID,
     )

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from pydantic.fields import FieldInfo
 from wtforms import (
     Field,
     HiddenField,
@@ -14,6 +18,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
+from wtforms.fields.core import UnboundField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -21,7 +26,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from portfolio.domain import Kind, Phase, Scope, Status
+from portfolio.domain import FIELD_LABELS, Phase, Status
 from portfolio.forms import (
     DanishDateField,
     FieldRules,
@@ -29,98 +34,79 @@ from portfolio.forms import (
     VersionedForm,
     _choices,
 )
+from portfolio.projects.models import (
+    PROJECT_FIELDS,
+    ProjectCreate,
+    form_hints,
+    is_long_text,
+    value_type,
+)
+
+# The project form's fieldsets, in page order; each field names its own (models.shown).
+FIELDSETS: dict[str, Any] = {
+    "project": _l("Projektet"),
+    "responsibility": _l("Ansvar"),
+    "plan": _l("Status og plan"),
+}
+
+
+def project_field(name: str, info: FieldInfo) -> UnboundField:
+    """The form field for one field of the project's shape, from its type and its shown(...):
+    a choice list for an enum, a Danish date, whole kroner for an int, a text area for a TEXT
+    column, else a line of text; the label is domain.FIELD_LABELS's."""
+    kind, optional = value_type(info)
+    hints = form_hints(info)
+    label, hint = FIELD_LABELS[name], hints["hint"] or ""
+    if issubclass(kind, StrEnum):
+        if optional:
+            choices = [SelectChoice("", hints["blank"] or ""), *_choices(kind)]
+            return SelectField(label, choices=choices, description=hint, validators=[Optional()])
+        required = [InputRequired(hints["required"])]
+        return SelectField(label, choices=_choices(kind), description=hint, validators=required)
+    if kind is date:
+        return DanishDateField(label, description=hint, validators=[Optional()])
+    if kind is int:
+        return MoneyField(label, description=hint, validators=[Optional()])
+    if kind is str:
+        text = TextAreaField if is_long_text(info) else StringField
+        first = Optional() if optional else DataRequired(hints["required"])
+        return text(label, description=hint, validators=[first, FieldRules(name)])
+    raise TypeError(f"the project form has no field for {name}: {kind.__name__}")
 
 
 class ProjectForm(FlaskForm):
-    """A new project: every field of the record."""
-
-    name = StringField(
-        _l("Projektnavn"),
-        validators=[
-            DataRequired(_l("Projektet skal have et navn.")),
-            FieldRules("name"),
-        ],
-    )
-    case_number = StringField(
-        _l("Sagsnr."),
-        description=_l("Journalnummer, fx 85.13.00-P20-1-20."),
-        validators=[Optional(), FieldRules("case_number")],
-    )
-    scope = SelectField(
-        _l("Projekttype"),
-        choices=_choices(Scope),
-        validators=[InputRequired(_l("Vælg en projekttype."))],
-    )
-    kind = SelectField(
-        _l("Strategisk / operationelt"),
-        choices=_choices(Kind),
-        validators=[InputRequired(_l("Vælg strategisk eller operationelt."))],
-    )
-    department = StringField(_l("Afdeling"), validators=[Optional(), FieldRules("department")])
-    process_owner = StringField(
-        _l("Procesejer"),
-        description=_l("Chefen, der ejer projektet."),
-        validators=[Optional(), FieldRules("process_owner")],
-    )
-    project_lead = StringField(
-        _l("Projektleder"), validators=[Optional(), FieldRules("project_lead")]
-    )
-    phase = SelectField(
-        _l("Fase"), choices=_choices(Phase), validators=[InputRequired(_l("Vælg en fase."))]
-    )
-    status = SelectField(
-        _l("Status"),
-        choices=[SelectChoice("", _l("Ingen status")), *_choices(Status)],
-        validators=[Optional()],
-    )
-    status_comment = TextAreaField(
-        _l("Statuskommentar"),
-        description=_l("Hvorfor har projektet denne status?"),
-        validators=[Optional(), FieldRules("status_comment")],
-    )
-    start_date = DanishDateField(_l("Startdato"), validators=[Optional()])
-    end_date = DanishDateField(_l("Slutdato"), validators=[Optional()])
-    baseline_end_date = DanishDateField(
-        _l("Oprindelig slutdato"),
-        description=_l("Den først godkendte slutdato; viser om projektet er skredet."),
-        validators=[Optional()],
-    )
-    budget_dkk = MoneyField(_l("Budget (kr.)"), validators=[Optional()])
-    description = TextAreaField(
-        _l("Beskrivelse"), validators=[Optional(), FieldRules("description")]
-    )
-    link = StringField(
-        _l("Link"),
-        description=_l("Link til procesarket eller dokumenter i SharePoint."),
-        validators=[Optional(), FieldRules("link")],
-    )
+    """A new project: every field of the record, built from the project's model below."""
 
     def validate_end_date(self, field: Field) -> None:
-        if field.data and self.start_date.data and field.data < self.start_date.data:
+        start = self["start_date"].data
+        if field.data and start and field.data < start:
             raise ValidationError(_l("Slutdatoen kan ikke ligge før startdatoen."))
 
     def project_data(self) -> dict[str, Any]:
-        return {
-            name: getattr(self, name).data
-            for name in (
-                "name",
-                "case_number",
-                "scope",
-                "kind",
-                "department",
-                "process_owner",
-                "project_lead",
-                "phase",
-                "status",
-                "status_comment",
-                "start_date",
-                "end_date",
-                "baseline_end_date",
-                "budget_dkk",
-                "description",
-                "link",
-            )
-        }
+        return {name: self[name].data for name in PROJECT_FIELDS}
+
+    def fieldsets(self) -> list[tuple[Any, list[tuple[Field, str | None]]]]:
+        """(legend, [(field, its datalist id)]) per fieldset, in page order."""
+        return [
+            (FIELDSETS[group], [(self[name], datalist) for name, datalist in fields])
+            for group, fields in LAYOUT.items()
+        ]
+
+
+def form_layout(fields: Mapping[str, FieldInfo]) -> dict[str, list[tuple[str, str | None]]]:
+    """Each fieldset's fields (in the order given) with the datalist that suggests values."""
+    layout: dict[str, list[tuple[str, str | None]]] = {group: [] for group in FIELDSETS}
+    for name, info in fields.items():
+        hints = form_hints(info)
+        layout[hints["group"]].append((name, hints["datalist"]))  # KeyError: an unknown group
+    return layout
+
+
+LAYOUT = form_layout({name: ProjectCreate.model_fields[name] for name in PROJECT_FIELDS})
+
+# Created in reading order, so the fields (and the error summary) keep that order.
+for _name in PROJECT_FIELDS:
+    setattr(ProjectForm, _name, project_field(_name, ProjectCreate.model_fields[_name]))
 
 
 class ProjectEditForm(VersionedForm, ProjectForm):

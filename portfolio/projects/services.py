@@ -6,7 +6,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, TypedDict, TypeVar
+from enum import StrEnum
+from typing import Any, TypedDict, TypeVar, get_args
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -18,50 +19,40 @@ from importers.fields import check_value
 from portfolio.bulk import insert_rows
 from portfolio.db import utcnow
 from portfolio.domain import ChangeSource, Kind, Phase, Scope, Status
-from portfolio.projects.models import TRACKED_FIELDS, Department, Person, Project, StatusUpdate
+from portfolio.projects.models import (
+    PROJECT_FIELDS,
+    PUBLIC_FIELDS,
+    REFERENCE_FIELDS,
+    SCALAR_FIELDS,
+    TRACKED_FIELDS,
+    Department,
+    Person,
+    Project,
+    ProjectBase,
+    StatusUpdate,
+)
 from portfolio.users.audit import audit_entry, audit_row
 from portfolio.users.models import AuditEntry
 
-# Plain columns of Project that a form, an import or the CLI may set directly.
-SCALAR_FIELDS = (
-    "name",
-    "case_number",
-    "scope",
-    "kind",
-    "phase",
-    "status",
-    "status_comment",
-    "start_date",
-    "end_date",
-    "baseline_end_date",
-    "budget_dkk",
-    "description",
-    "link",
-)
-# Fields given by name and stored as a reference.
-REFERENCE_FIELDS = ("department", "process_owner", "project_lead")
+# The field lists derive from the one project shape (portfolio/projects/models.py).
 EDITABLE_FIELDS = SCALAR_FIELDS + REFERENCE_FIELDS
 # The order of DOMAIN.md, used for JSON and exports.
-CANONICAL_ORDER = (
-    "name",
-    "case_number",
-    "scope",
-    "kind",
-    "department",
-    "process_owner",
-    "project_lead",
-    "phase",
-    "status",
-    "status_comment",
-    "start_date",
-    "end_date",
-    "baseline_end_date",
-    "budget_dkk",
-    "description",
-    "link",
-)
+CANONICAL_ORDER = PROJECT_FIELDS
 
-ENUMS: dict[str, Any] = {"scope": Scope, "kind": Kind, "phase": Phase, "status": Status}
+
+def _enum_of(annotation: Any) -> type[StrEnum] | None:
+    """The enum a field holds (`Status | None` holds Status), or None."""
+    for kind in (annotation, *get_args(annotation)):
+        if isinstance(kind, type) and issubclass(kind, StrEnum):
+            return kind
+    return None
+
+
+ENUMS: dict[str, type[StrEnum]] = {
+    name: enum
+    for name, info in ProjectBase.model_fields.items()
+    if (enum := _enum_of(info.annotation)) is not None
+}
 
 
 class StaleProjectError(Exception):
@@ -141,9 +132,9 @@ class References:
 def current_values(project: Project) -> dict[str, Any]:
     """The project's editable fields, references as names."""
     values = {name: getattr(project, name) for name in SCALAR_FIELDS}
-    values["department"] = project.department.name if project.department else None
-    values["process_owner"] = project.process_owner.name if project.process_owner else None
-    values["project_lead"] = project.project_lead.name if project.project_lead else None
+    for name in REFERENCE_FIELDS:
+        reference = getattr(project, name)
+        values[name] = reference.name if reference is not None else None
     return values
 
 
@@ -152,13 +143,18 @@ def _normalise(name: str, value: Any) -> Any:
 
     The form and the importer check the same rules first; this is the last line of defence
     for the CLI and any later API."""
+    if value is None:
+        return None
     if isinstance(value, str):
         # Browsers send a textarea's line breaks as CR LF, Excel keeps LF: store LF only.
-        value = value.replace("\r\n", "\n").strip()
+        if "\r" in value:
+            value = value.replace("\r\n", "\n")
+        value = value.strip()
         if value == "":
             return None
-    if value is not None and name in ENUMS:
-        return ENUMS[name](value)
+    enum = ENUMS.get(name)
+    if enum is not None:
+        return enum(value)
     check_value(name, value, label=HEADERS.get(name, name))
     return value
 
@@ -294,8 +290,8 @@ def create_projects(
     """New projects in one batch; each one's first status, phase and comment start its history.
     Returns their ids, in the order of `rows`.
 
-    Rows go in as plain INSERTs (executemany with RETURNING), not ORM objects: building 50,000
-    model instances for a 10,000-row import cost more than reading the workbook.
+    Rows go in as plain bulk INSERTs (portfolio.bulk), not ORM objects: building 50,000 model
+    instances for a 10,000-row import cost more than reading the workbook.
     """
     refs = refs or References(session)
     now = utcnow()
@@ -578,8 +574,8 @@ def filter_projects(stmt: _Select, flt: ProjectFilter) -> _Select:
 
 def select_rows(session: Session, flt: ProjectFilter, *columns: Any) -> list[tuple[Any, ...]]:
     """The filtered projects as plain tuples of `columns` (of Project, Department, OWNER and
-    LEAD), in the filter's order: no ORM objects (5 × cheaper), enum columns as their stored
-    text (no enum objects to build and convert back)."""
+    LEAD), in the filter's order, enum columns as their stored text: a thousand rows build no
+    ORM or enum objects."""
 
     def plain(column: Any) -> Any:
         if isinstance(getattr(column, "type", None), sa.Enum):
@@ -587,7 +583,7 @@ def select_rows(session: Session, flt: ProjectFilter, *columns: Any) -> list[tup
         return column
 
     stmt = filter_projects(sa.select(*map(plain, columns)).select_from(Project), flt)
-    # fetchall: iterating the result would fetch row by row, 2 × slower on psycopg
+    # all(): iterating the result would fetch row by row on psycopg
     return [tuple(row) for row in session.connection().execute(stmt).all()]
 
 
@@ -617,19 +613,25 @@ def filter_choices(session: Session) -> dict[str, list[str]]:
 
 
 def project_to_dict(project: Project, *, json_ready: bool = True) -> dict[str, Any]:
-    """The project with canonical field names (DOMAIN.md): enums as their values, and dates
-    as ISO text when json_ready (else as dates, for spreadsheets)."""
-    values = current_values(project)
-    out: dict[str, Any] = {"id": project.id}
-    for name in CANONICAL_ORDER:
+    """The project in its public shape (ProjectPublic, in DOMAIN.md's order): enums as their
+    values, and dates as ISO text when json_ready (else as dates, for spreadsheets)."""
+    values = {**current_values(project), "id": project.id, "archived": project.archived}
+    out: dict[str, Any] = {}
+    for name in PUBLIC_FIELDS:
         value = values[name]
         if isinstance(value, date) and json_ready:
             value = value.isoformat()
         elif hasattr(value, "value"):
             value = value.value
         out[name] = value
-    out["archived"] = project.archived
     return out
+
+
+def project_columns(names: Iterable[str]) -> list[Any]:
+    """The columns that hold these public fields, for select_rows: a reference is the name of
+    the department or person filter_projects joins."""
+    joined = {"department": Department.name, "process_owner": OWNER.name, "project_lead": LEAD.name}
+    return [joined[name] if name in joined else getattr(Project, name) for name in names]
 
 
 def owned_projects(session: Session, person_id: int | None) -> list[Project]:

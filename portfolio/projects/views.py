@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from datetime import date
 from typing import Any
 
@@ -12,9 +13,9 @@ from sqlmodel import Session, select
 from werkzeug.wrappers import Response
 
 from portfolio.auth import current_actor, require
-from portfolio.db import get_session
+from portfolio.db import get_session, refused_with
 from portfolio.domain import ACTION_LABELS, FIELD_LABELS, ChangeSource
-from portfolio.forms import VersionedForm
+from portfolio.forms import CsrfForm, VersionedForm
 from portfolio.meetings.services import hidden_audit_actions
 from portfolio.permissions import Permission
 from portfolio.projects import services as svc
@@ -104,6 +105,7 @@ def detail(project_id: int) -> str:
         action_labels=ACTION_LABELS,
         status_form=status_form,
         archive_form=archive_form,
+        csrf_form=CsrfForm(),
         field_labels=FIELD_LABELS,
     )
 
@@ -133,7 +135,6 @@ def create() -> str | Response:
             actor=current_actor(),
             source=ChangeSource.web,
         )
-        session.commit()
         flash(_("Projektet “%(name)s” er oprettet.", name=project.name), "success")
         return redirect(url_for("projects.detail", project_id=project.id))
     return render_template("projects/form.html", form=form, project=None, **_name_choices(session))
@@ -149,39 +150,54 @@ def edit(project_id: int) -> str | Response | tuple[str, int]:
     else:
         form = ProjectEditForm()
     if form.validate_on_submit() and _check_unique_case_number(session, form, project.id):
-        try:
-            changes = svc.update_project(
-                session=session,
-                project=project,
-                data=form.project_data(),
-                actor=current_actor(),
-                source=ChangeSource.web,
-                expected_version=form.expected_version(),
-            )
-        except svc.StaleProjectError:
-            session.rollback()
-            return _conflict(project, form.project_data())
-        session.commit()
-        if changes:
-            flash(_("Ændringerne er gemt."), "success")
-        else:
-            flash(_("Der var ingen ændringer at gemme."), "info")
+        _save(
+            session,
+            project,
+            form.project_data(),
+            form.expected_version(),
+            saved=_("Ændringerne er gemt."),
+            unchanged=_("Der var ingen ændringer at gemme."),
+        )
         return redirect(url_for("projects.detail", project_id=project.id))
     return render_template(
         "projects/form.html", form=form, project=project, **_name_choices(session)
     )
 
 
-def _conflict(project: Project, submitted: dict[str, Any]) -> tuple[str, int]:
-    """Someone saved in between: show both versions side by side; nothing is overwritten."""
-    mine = dict(submitted)
-    rows = svc.diff_project(project, mine)
-    return (
-        render_template(
+def _conflict_if_stale(project: Project, submitted: dict[str, Any]) -> AbstractContextManager[None]:
+    """Someone saved in between: nothing of this request is saved, and the page shows both
+    versions side by side (409); nothing is overwritten."""
+
+    def conflict(_exc: Exception) -> tuple[str, int]:
+        rows = svc.diff_project(project, dict(submitted))
+        page = render_template(
             "projects/conflict.html", project=project, rows=rows, field_labels=FIELD_LABELS
-        ),
-        409,
-    )
+        )
+        return page, 409
+
+    return refused_with(svc.StaleProjectError, conflict)
+
+
+def _save(
+    session: Session,
+    project: Project,
+    data: dict[str, Any],
+    expected_version: int,
+    *,
+    saved: str,
+    unchanged: str,
+) -> None:
+    """Save a form's changes (opened at `expected_version`) and say whether there were any."""
+    with _conflict_if_stale(project, data):
+        changes = svc.update_project(
+            session=session,
+            project=project,
+            data=data,
+            actor=current_actor(),
+            source=ChangeSource.web,
+            expected_version=expected_version,
+        )
+    flash(saved if changes else unchanged, "success" if changes else "info")
 
 
 @bp.post("/<int:project_id>/status")
@@ -202,23 +218,14 @@ def update_status(project_id: int) -> str | Response | tuple[str, int]:
         "status_comment": form.status_comment.data,
         "phase": form.phase.data or project.phase.value,
     }
-    try:
-        changes = svc.update_project(
-            session=session,
-            project=project,
-            data=data,
-            actor=current_actor(),
-            source=ChangeSource.web,
-            expected_version=form.expected_version(),
-        )
-    except svc.StaleProjectError:
-        session.rollback()
-        return _conflict(project, data)
-    session.commit()
-    if changes:
-        flash(_("Status er opdateret."), "success")
-    else:
-        flash(_("Status var uændret; intet er gemt."), "info")
+    _save(
+        session,
+        project,
+        data,
+        form.expected_version(),
+        saved=_("Status er opdateret."),
+        unchanged=_("Status var uændret; intet er gemt."),
+    )
     return redirect(_back(project))
 
 
@@ -237,17 +244,13 @@ def review(project_id: int) -> Response | tuple[str, int]:
     form = VersionedForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with _conflict_if_stale(project, {}):
         svc.mark_reviewed(
             session=session,
             project=project,
             actor=current_actor(),
             expected_version=form.expected_version(),
         )
-    except svc.StaleProjectError:
-        session.rollback()
-        return _conflict(project, {})
-    session.commit()
     flash(_("“%(name)s” er markeret som gennemset.", name=project.name), "success")
     return redirect(_back(project))
 
@@ -286,7 +289,7 @@ def archive(project_id: int) -> str | Response | tuple[str, int]:
     if not form.validate_on_submit():
         abort(400)
     archived = form.archive.data == "1"
-    try:
+    with _conflict_if_stale(project, {}):
         svc.set_archived(
             session=session,
             project=project,
@@ -295,10 +298,6 @@ def archive(project_id: int) -> str | Response | tuple[str, int]:
             source=ChangeSource.web,
             expected_version=form.expected_version(),
         )
-    except svc.StaleProjectError:
-        session.rollback()
-        return _conflict(project, {})
-    session.commit()
     if archived:
         flash(_("Projektet er arkiveret. Det kan findes under “Arkiverede”."), "success")
     else:

@@ -16,17 +16,15 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import EmailField, HiddenField, PasswordField
-from wtforms.validators import DataRequired, Length
 
 from portfolio.auth import session_user
-from portfolio.db import get_session
+from portfolio.db import get_session, unit_of_work
+from portfolio.forms import CsrfForm
 from portfolio.security import local_path, start_session_clock
+from portfolio.users.forms import LoginForm
 from portfolio.users.models import User
 from portfolio.users.services import (
     LoginGuard,
@@ -39,16 +37,6 @@ from portfolio.users.services import (
 bp = Blueprint("auth", __name__)
 
 
-class LoginForm(FlaskForm):
-    email = EmailField(
-        _l("E-mail"), validators=[DataRequired(_l("Skriv din e-mail.")), Length(max=254)]
-    )
-    password = PasswordField(
-        _l("Adgangskode"), validators=[DataRequired(_l("Skriv din adgangskode.")), Length(max=500)]
-    )
-    next = HiddenField()
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> str | Response | tuple[str, int]:
     if current_user.is_authenticated:
@@ -59,12 +47,13 @@ def login() -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         db = get_session()
         guard = login_guard(current_app)
-        ticket = begin_login(db, guard, form.email.data or "", request.remote_addr or "-")
         # Committed before hashing: parallel guesses see this attempt at once, and no
         # transaction (SQLite's write lock) or pooled connection is held during the hash.
-        db.commit()
-        result = finish_login(db, guard, ticket, form.password.data or "")
-        db.commit()
+        with unit_of_work():
+            ticket = begin_login(db, guard, form.email.data or "", request.remote_addr or "-")
+        # Committed whatever the answer: a failed attempt counts although the page is a 401.
+        with unit_of_work():
+            result = finish_login(db, guard, ticket, form.password.data or "")
         if result.user is not None:
             session.clear()  # a fresh session: nothing from before the login carries over
             login_user(session_user(result.user))
@@ -123,13 +112,12 @@ def _wait_text(seconds: int) -> str:
 
 @bp.post("/logout")
 def logout() -> Response:
-    if not FlaskForm().validate_on_submit():
+    if not CsrfForm().validate_on_submit():
         return redirect(url_for("main.index"))
     db = get_session()
     user = db.get(User, int(current_user.id))
     if user is not None:
         end_sessions(db, user)
-        db.commit()
     logout_user()
     session.clear()
     flash(_("Du er logget ud."), "success")

@@ -1,4 +1,5 @@
-"""Accounts: creating users, checking passwords with throttling, and ending sessions."""
+"""Accounts: creating and changing users (with their audit rows), checking passwords with
+throttling, and ending sessions."""
 
 from __future__ import annotations
 
@@ -12,20 +13,27 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
+from flask_babel import gettext as _
 from sqlmodel import Session, col, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portfolio.config import DEFAULTS
 from portfolio.db import utcnow
-from portfolio.domain import Role
+from portfolio.domain import ChangeSource, Role
 from portfolio.projects.services import References
+from portfolio.users.audit import audit_entry
 from portfolio.users.models import LoginAttempt, User
 
 MIN_PASSWORD_LENGTH = 10
 
 
 class UserError(ValueError):
-    """A user could not be created or changed; the message is Danish and for the user."""
+    """A user could not be created or changed; the message is Danish and for the user, and
+    `field` names the form field it is about."""
+
+    def __init__(self, message: str, field: str = "email") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def normalise_email(email: str) -> str:
@@ -41,7 +49,9 @@ def password_hash_method() -> str:
 
 def hash_password(password: str, method: str | None = None) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"Adgangskoden skal være mindst {MIN_PASSWORD_LENGTH} tegn.")
+        raise UserError(
+            f"Adgangskoden skal være mindst {MIN_PASSWORD_LENGTH} tegn.", field="password"
+        )
     return generate_password_hash(password, method=method or password_hash_method())
 
 
@@ -53,7 +63,11 @@ def create_user(
     role: Role | str,
     password: str | None,
     person: str | None = None,
+    actor: str | None = None,
+    source: ChangeSource | None = None,
 ) -> User:
+    """A new account. Given `actor` and `source` (user administration on the web or in the
+    CLI), the creation is written to the audit log; the demo and tests make accounts without."""
     email = normalise_email(email)
     if "@" not in email or len(email) > 254:
         raise UserError("Skriv en gyldig e-mailadresse.")
@@ -71,15 +85,70 @@ def create_user(
         password_hash=hash_password(password) if password else None,
     )
     session.add(user)
+    if actor is not None and source is not None:
+        session.add(
+            audit_entry(
+                actor=actor,
+                action="user_create",
+                source=source,
+                field=f"{user.email}:role",
+                new=user.role,
+            )
+        )
     session.flush()
     return user
 
 
-def set_password(session: Session, user: User, password: str) -> None:
-    user.password_hash = hash_password(password)
-    user.session_version += 1
+def update_user(
+    *,
+    session: Session,
+    user: User,
+    name: str,
+    role: Role | str,
+    person: str | None,
+    active: bool,
+    password: str | None,
+    actor: str,
+    source: ChangeSource,
+) -> list[str]:
+    """Change an account, one audit row per changed field; returns the changed fields. A new
+    role or a deactivation ends the user's sessions at once. Raises UserError (nothing
+    changed) for an owner without a person or a too short password."""
+    role = Role(role)
+    linked = References(session).person(person) if person else None
+    if role == Role.owner and linked is None:
+        raise UserError(_("En procesejer skal knyttes til en person."), field="person")
+    new_hash = hash_password(password) if password else None
+    name = name.strip()
+    changes: dict[str, tuple[object, object]] = {
+        "name": (user.name, name),
+        "role": (user.role.value, role.value),
+        "person": (user.person.name if user.person else None, linked.name if linked else None),
+        "active": (user.active, active),
+    }
+    user.name, user.role, user.person, user.active = name, role, linked, active
+    if new_hash is not None:
+        user.password_hash = new_hash
+        user.session_version += 1
+        changes["password"] = ("***", "*** (ny)")
+    if role.value != changes["role"][0] or not active:
+        user.session_version += 1  # new rights take effect at once
+    changed = [field for field, (old, new) in changes.items() if old != new]
+    for field in changed:
+        old, new = changes[field]
+        session.add(
+            audit_entry(
+                actor=actor,
+                action="user_update",
+                source=source,
+                field=f"{user.email}:{field}",
+                old=old,
+                new=new,
+            )
+        )
     session.add(user)
     session.flush()
+    return changed
 
 
 def end_sessions(session: Session, user: User) -> None:

@@ -4,49 +4,18 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlmodel import col, select
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
 
 from portfolio.auth import current_actor
-from portfolio.db import get_session
-from portfolio.domain import LABELS, ChangeSource, Role
+from portfolio.db import discard, get_session
+from portfolio.domain import ChangeSource
 from portfolio.projects.models import Person
-from portfolio.projects.services import References
 from portfolio.users import services as svc
-from portfolio.users.audit import audit_entry
+from portfolio.users.forms import UserForm
 from portfolio.users.models import User
 
 bp = Blueprint("users", __name__, url_prefix="/brugere")
-
-ROLE_CHOICES = [SelectChoice(r.value, LABELS[r]) for r in Role]
-
-
-class UserForm(FlaskForm):
-    name = StringField(
-        _l("Navn"), validators=[DataRequired(_l("Skriv brugerens navn.")), Length(max=200)]
-    )
-    email = EmailField(
-        _l("E-mail"), validators=[DataRequired(_l("Skriv en e-mail.")), Length(max=254)]
-    )
-    role = SelectField(_l("Rolle"), choices=ROLE_CHOICES)
-    person = StringField(
-        _l("Procesejer for"),
-        description=_l(
-            "Personen, som står som procesejer på projekterne (kræves for procesejere)."
-        ),
-        validators=[Optional(), Length(max=200)],
-    )
-    password = PasswordField(
-        _l("Adgangskode"),
-        description=_l("Mindst 10 tegn. Lad feltet stå tomt for at beholde den nuværende."),
-        validators=[Optional(), Length(max=500)],
-    )
-    active = BooleanField(_l("Aktiv"), default=True)
 
 
 @bp.get("/")
@@ -63,30 +32,21 @@ def _people() -> list[str]:
 def create() -> str | Response:
     form = UserForm()
     if form.validate_on_submit():
-        db = get_session()
         try:
             user = svc.create_user(
-                session=db,
+                session=get_session(),
                 email=form.email.data or "",
                 name=form.name.data or "",
                 role=form.role.data or "reader",
                 password=form.password.data or None,
                 person=form.person.data or None,
+                actor=current_actor(),
+                source=ChangeSource.web,
             )
         except svc.UserError as exc:
+            discard()
             form.email.errors = [*form.email.errors, str(exc)]
         else:
-            db.add(
-                audit_entry(
-                    actor=current_actor(),
-                    action="user_create",
-                    source=ChangeSource.web,
-                    field="role",
-                    new=user.role,
-                    old=None,
-                )
-            )
-            db.commit()
             flash(_("Brugeren %(email)s er oprettet.", email=user.email), "success")
             return redirect(url_for("users.index"))
     return render_template("users/form.html", form=form, user=None, people=_people())
@@ -108,51 +68,22 @@ def edit(user_id: int) -> str | Response:
         }
     )
     if form.validate_on_submit():
-        role = Role(form.role.data or "reader")
-        person = References(db).person(form.person.data) if form.person.data else None
-        if role == Role.owner and person is None:
-            form.person.errors = [_("En procesejer skal knyttes til en person.")]
-        else:
-            changes: dict[str, tuple[object, object]] = {
-                "name": (user.name, (form.name.data or "").strip()),
-                "role": (user.role.value, role.value),
-                "person": (
-                    user.person.name if user.person else None,
-                    person.name if person else None,
-                ),
-                "active": (user.active, bool(form.active.data)),
-            }
-            user.name, user.role, user.person, user.active = (
-                (form.name.data or "").strip(),
-                role,
-                person,
-                bool(form.active.data),
+        try:
+            svc.update_user(
+                session=db,
+                user=user,
+                name=form.name.data or "",
+                role=form.role.data or "reader",
+                person=form.person.data or None,
+                active=bool(form.active.data),
+                password=form.password.data or None,
+                actor=current_actor(),
+                source=ChangeSource.web,
             )
-            if form.password.data:
-                try:
-                    svc.set_password(db, user, form.password.data)
-                except svc.UserError as exc:
-                    form.password.errors = [str(exc)]
-                    return render_template(
-                        "users/form.html", form=form, user=user, people=_people()
-                    )
-                changes["password"] = ("***", "*** (ny)")
-            if changes["role"][0] != changes["role"][1] or not user.active:
-                svc.end_sessions(db, user)  # new rights take effect at once
-            for field, (old, new) in changes.items():
-                if old != new:
-                    db.add(
-                        audit_entry(
-                            actor=current_actor(),
-                            action="user_update",
-                            source=ChangeSource.web,
-                            field=f"{user.email}:{field}",
-                            old=old,
-                            new=new,
-                        )
-                    )
-            db.add(user)
-            db.commit()
+        except svc.UserError as exc:
+            discard()
+            getattr(form, exc.field).errors = [str(exc)]
+        else:
             flash(_("Brugeren %(email)s er opdateret.", email=user.email), "success")
             return redirect(url_for("users.index"))
     return render_template("users/form.html", form=form, user=user, people=_people())

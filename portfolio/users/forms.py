@@ -1,0 +1,47 @@
+"""The accounts' forms: login and user administration."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from portfolio.domain import LABELS, Role
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail"), validators=[DataRequired(_l("Skriv din e-mail.")), Length(max=254)]
+    )
+    password = PasswordField(
+        _l("Adgangskode"), validators=[DataRequired(_l("Skriv din adgangskode.")), Length(max=500)]
+    )
+    next = HiddenField()
+
+
+ROLE_CHOICES = [SelectChoice(r.value, LABELS[r]) for r in Role]
+
+
+class UserForm(FlaskForm):
+    name = StringField(
+        _l("Navn"), validators=[DataRequired(_l("Skriv brugerens navn.")), Length(max=200)]
+    )
+    email = EmailField(
+        _l("E-mail"), validators=[DataRequired(_l("Skriv en e-mail.")), Length(max=254)]
+    )
+    role = SelectField(_l("Rolle"), choices=ROLE_CHOICES)
+    person = StringField(
+        _l("Procesejer for"),
+        description=_l(
+            "Personen, som står som procesejer på projekterne (kræves for procesejere)."
+        ),
+        validators=[Optional(), Length(max=200)],
+    )
+    password = PasswordField(
+        _l("Adgangskode"),
+        description=_l("Mindst 10 tegn. Lad feltet stå tomt for at beholde den nuværende."),
+        validators=[Optional(), Length(max=500)],
+    )
+    active = BooleanField(_l("Aktiv"), default=True)

@@ -151,6 +151,8 @@ class SheetStream:
         self._date_styles = {str(s) for s in date_styles}
         self._duration_styles = {str(s) for s in duration_styles}
         self._columns: dict[str, int] = {}
+        # A portfolio repeats few dates many times; a converted date is immutable, so reuse it.
+        self._dates: dict[tuple[str, bool], object] = {}
 
     def close(self) -> None:
         self._source.close()
@@ -254,12 +256,14 @@ class SheetStream:
                 number = float(text) if "." in text or "E" in text or "e" in text else int(text)
                 style = cell.get("s")
                 if style is not None and style in self._date_styles:
-                    try:
-                        return from_excel(
-                            number, self._epoch, timedelta=style in self._duration_styles
-                        )
-                    except (OverflowError, ValueError):
-                        return number  # out of Excel's date range: the date column reports it
+                    key = (text, style in self._duration_styles)
+                    if key not in self._dates:
+                        try:
+                            self._dates[key] = from_excel(number, self._epoch, timedelta=key[1])
+                        except (OverflowError, ValueError):
+                            # Out of Excel's date range: the date column reports it.
+                            self._dates[key] = number
+                    return self._dates[key]
                 return number
             if kind == "s":
                 return self._shared[int(text)]

@@ -36,7 +36,7 @@ from portfolio.domain import LABELS
 _MONEY_JUNK = re.compile(r"(kr\.?|dkk|\s)", re.IGNORECASE)
 
 
-def _choices(enum: Any) -> list[SelectChoice]:
+def enum_choices(enum: Any) -> list[SelectChoice]:
     # Lazy labels, so a form built once still speaks the user's language.
     return [SelectChoice(m.value, LABELS[m]) for m in enum]
 

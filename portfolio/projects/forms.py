@@ -32,7 +32,7 @@ from portfolio.forms import (
     FieldRules,
     MoneyField,
     VersionedForm,
-    _choices,
+    enum_choices,
 )
 from portfolio.projects.models import (
     PROJECT_FIELDS,
@@ -59,10 +59,10 @@ def project_field(name: str, info: FieldInfo) -> UnboundField:
     label, hint = FIELD_LABELS[name], hints["hint"] or ""
     if issubclass(kind, StrEnum):
         if optional:
-            choices = [SelectChoice("", hints["blank"] or ""), *_choices(kind)]
+            choices = [SelectChoice("", hints["blank"] or ""), *enum_choices(kind)]
             return SelectField(label, choices=choices, description=hint, validators=[Optional()])
         required = [InputRequired(hints["required"])]
-        return SelectField(label, choices=_choices(kind), description=hint, validators=required)
+        return SelectField(label, choices=enum_choices(kind), description=hint, validators=required)
     if kind is date:
         return DanishDateField(label, description=hint, validators=[Optional()])
     if kind is int:
@@ -118,13 +118,13 @@ class StatusForm(VersionedForm):
 
     status = SelectField(
         _l("Ny status"),
-        choices=[SelectChoice("", _l("Ingen status")), *_choices(Status)],
+        choices=[SelectChoice("", _l("Ingen status")), *enum_choices(Status)],
         validators=[Optional()],
     )
     status_comment = TextAreaField(
         _l("Statuskommentar"), validators=[Optional(), FieldRules("status_comment")]
     )
-    phase = SelectField(_l("Fase"), choices=_choices(Phase), validators=[Optional()])
+    phase = SelectField(_l("Fase"), choices=enum_choices(Phase), validators=[Optional()])
 
 
 class ArchiveForm(VersionedForm):

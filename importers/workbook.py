@@ -73,17 +73,17 @@ def read_workbook(
         try:
             book = read_book(data)
         except Exception as exc:  # openpyxl raises many types on malformed parts; all the same
-            raise _translate(exc) from exc
+            raise translate_error(exc) from exc
         try:
             return _Reader(book, package, chosen).read(sheet)
         except (ParseError, zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
             # Met while streaming a sheet: damaged XML or zip data, or defusedxml refusing.
-            raise _translate(exc) from exc
+            raise translate_error(exc) from exc
     finally:
         package.close()
 
 
-def _translate(exc: BaseException) -> WorkbookError:
+def translate_error(exc: BaseException) -> WorkbookError:
     seen: BaseException | None = exc
     while seen is not None:
         # defusedxml's errors (EntitiesForbidden, DTDForbidden, ...) all live in its module.

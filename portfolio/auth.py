@@ -13,11 +13,12 @@ from portfolio.db import get_session
 from portfolio.domain import Role
 from portfolio.permissions import (
     ENDPOINTS,
+    OWN_DEPARTMENT_ONLY,
     OWN_PROJECTS_ONLY,
     Permission,
     has_permission,
 )
-from portfolio.projects.models import Project
+from portfolio.projects.models import Department, Project
 from portfolio.security import end_expired_session
 from portfolio.users.models import User
 
@@ -38,11 +39,18 @@ class SessionUser(UserMixin):  # type: ignore[misc]
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
 
-    def can(self, permission: Permission, project: Project | None = None) -> bool:
+    def can(
+        self,
+        permission: Permission,
+        project: Project | None = None,
+        department: Department | None = None,
+    ) -> bool:
         if not has_permission(self.role, permission):
             return False
         if project is not None and self.role == Role.owner and permission in OWN_PROJECTS_ONLY:
             return self.person_id is not None and project.process_owner_id == self.person_id
+        if department is not None and self.role == Role.owner and permission in OWN_DEPARTMENT_ONLY:
+            return self.person_id is not None and department.chief_id == self.person_id
         return True
 
 
@@ -50,7 +58,12 @@ class Anonymous(AnonymousUserMixin):  # type: ignore[misc]
     name = ""
     role = None
 
-    def can(self, permission: Permission, project: Project | None = None) -> bool:
+    def can(
+        self,
+        permission: Permission,
+        project: Project | None = None,
+        department: Department | None = None,
+    ) -> bool:
         return False
 
 

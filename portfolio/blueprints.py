@@ -11,6 +11,9 @@ def register_blueprints(app: Flask) -> None:
     from portfolio.meetings import views as meetings
     from portfolio.overview import views as overview
     from portfolio.projects import views as projects
+    from portfolio.rollout import plan_views as rollout_plan
+    from portfolio.rollout import sheet_views as rollout_sheet
+    from portfolio.rollout import views as rollout
     from portfolio.users import audit_views, login_views
     from portfolio.users import views as users
 
@@ -22,6 +25,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(login_views.bp)
     app.register_blueprint(users.bp)
     app.register_blueprint(audit_views.bp)
+    app.register_blueprint(rollout_plan.bp)
+    app.register_blueprint(rollout_sheet.bp)
+    app.register_blueprint(rollout.bp)
     errors.register(app)
     app.jinja_env.globals["url_with"] = url_with
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import getpass
 import json
 import sys
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -38,19 +39,25 @@ def _database_label() -> str:
     return make_url(str(current_app.config["DATABASE_URL"])).render_as_string(hide_password=True)
 
 
-def _require_current_schema() -> None:
+def require_current_schema() -> None:
     """Commands that use the tables stop at once on a database without them, or with old ones;
     only init-db, demo and run migrate. One cheap query."""
     problem = revision_problem(schema_revision(get_engine()))
     if problem is not None:
-        _fail(problem)
+        fail(problem)
 
 
 def _load_demo(reset: bool) -> None:
     from portfolio.demo.services import create_demo_users, load_demo_portfolio, portfolio_is_empty
     from portfolio.imports.models import ImportRun
-    from portfolio.meetings.models import Meeting, MeetingItem, MeetingSnapshot
+    from portfolio.meetings.models import (
+        Meeting,
+        MeetingItem,
+        MeetingRolloutSnapshot,
+        MeetingSnapshot,
+    )
     from portfolio.projects.models import Project, StatusUpdate
+    from portfolio.rollout.models import Blackout, Rollout, RolloutCell, RolloutChange
     from portfolio.users.models import AuditEntry
 
     upgrade_database(get_engine())
@@ -61,9 +68,14 @@ def _load_demo(reset: bool) -> None:
             for model in (
                 MeetingItem,
                 MeetingSnapshot,
+                MeetingRolloutSnapshot,
                 Meeting,
                 AuditEntry,
                 StatusUpdate,
+                RolloutChange,
+                RolloutCell,
+                Rollout,
+                Blackout,
                 Project,
                 ImportRun,
             ):
@@ -104,7 +116,7 @@ def create_user_command(
     from portfolio.domain import ChangeSource
     from portfolio.users.services import UserError, create_user
 
-    _require_current_schema()
+    require_current_schema()
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -121,7 +133,7 @@ def create_user_command(
             source=ChangeSource.cli,
         )
     except UserError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     click.echo(f"Brugeren {user.email} ({role}) er oprettet.")
 
 
@@ -172,7 +184,7 @@ def projects_command(as_json: bool, archived: bool) -> None:
     """Vis alle projekter."""
     from portfolio.projects.services import ProjectFilter, list_projects, project_to_dict
 
-    _require_current_schema()
+    require_current_schema()
     rows = [
         project_to_dict(p) for p in list_projects(get_session(), ProjectFilter(archived=archived))
     ]
@@ -279,10 +291,10 @@ def import_command(
         data = file.read_bytes()
         result = read_workbook(data, sheet=sheet, mapping=mapping)
     except FileNotFoundError:
-        _fail(f"Filen {file} findes ikke.")
+        fail(f"Filen {file} findes ikke.")
     except WorkbookError as exc:
-        _fail(str(exc))
-    _require_current_schema()
+        fail(str(exc))
+    require_current_schema()
     session = get_session()
     if not dry_run:
         lock_for_import(session)
@@ -290,7 +302,7 @@ def import_command(
     if preview.problems or dry_run:
         _print_preview(preview, as_json, {"dry_run": dry_run})
         if preview.problems:
-            _fail(
+            fail(
                 f"Arket har {len(preview.problems)} problem(er); intet er importeret. "
                 "Ret dem i arket, og prøv igen."
             )
@@ -306,7 +318,7 @@ def import_command(
             archive_missing=archive_missing,
         )
     except ImportRefused as exc:
-        _fail(str(exc))
+        fail(str(exc))
     _print_preview(preview, as_json, {"import_id": run.id, "archived": run.archived})
     if not as_json:
         click.echo(
@@ -315,9 +327,19 @@ def import_command(
         )
 
 
-def _fail(message: str) -> NoReturn:
+def fail(message: str) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(1)
+
+
+def parse_day(text: str) -> date:
+    """A date as an operator types it: 2026-12-08 or 08-12-2026; else a Danish error, exit 1."""
+    for pattern in ("%Y-%m-%d", "%d-%m-%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    fail(f"“{text}” er ikke en dato; skriv fx 2026-12-08.")
 
 
 @click.command("export")
@@ -330,7 +352,7 @@ def export_command(file: Path, archived: bool) -> None:
     from portfolio.projects.export import export_portfolio_sheet
     from portfolio.projects.services import ProjectFilter
 
-    _require_current_schema()
+    require_current_schema()
     with file.open("wb") as out:
         count = export_portfolio_sheet(get_session(), ProjectFilter(archived=archived), out)
     click.echo(f"{count} projekter skrevet til {file}")
@@ -358,7 +380,6 @@ def export_command(file: Path, archived: bool) -> None:
 @unit_of_work()
 def pack_command(day: str, fmt: str, output: Path, query: str) -> None:
     """Skriv mødepakken til Chefforum som HTML, PDF, Excel eller Word."""
-    from datetime import date, datetime
     from urllib.parse import parse_qsl
 
     from werkzeug.datastructures import MultiDict
@@ -368,20 +389,12 @@ def pack_command(day: str, fmt: str, output: Path, query: str) -> None:
     from portfolio.meetings.services import meeting_by_date
     from portfolio.projects.services import ProjectFilter
 
-    meeting_date: date | None = None
-    for pattern in ("%Y-%m-%d", "%d-%m-%Y"):
-        try:
-            meeting_date = datetime.strptime(day, pattern).date()
-            break
-        except ValueError:
-            continue
-    if meeting_date is None:
-        _fail(f"“{day}” er ikke en dato; skriv fx 2026-12-08.")
-    _require_current_schema()
+    meeting_date = parse_day(day)
+    require_current_schema()
     session = get_session()
     meeting = meeting_by_date(session, meeting_date)
     if meeting is None:
-        _fail(f"Der er intet møde den {meeting_date:%d-%m-%Y}. Opret det under Chefforum i appen.")
+        fail(f"Der er intet møde den {meeting_date:%d-%m-%Y}. Opret det under Chefforum i appen.")
     flt = ProjectFilter.from_args(MultiDict(parse_qsl(query, keep_blank_values=False)))
     try:
         content = export_pack(
@@ -392,13 +405,15 @@ def pack_command(day: str, fmt: str, output: Path, query: str) -> None:
             chromium=find_chromium(current_app.config.get("CHROMIUM")),
         )
     except (ChromiumMissing, ChromiumFailed) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     output.write_bytes(content)
     state = "kladde" if meeting.published_at is None else "offentliggjort"
     click.echo(f"Mødepakken for {meeting.title} ({state}) er skrevet til {output}")
 
 
 # The group's commands; portfolio/console.py lists them for `portfolio --help` without this module.
+from portfolio.rollout.cli import rollout_group  # noqa: E402  (it uses the helpers above)
+
 COMMANDS: dict[str, click.Command] = {
     command.name: command
     for command in (
@@ -410,6 +425,7 @@ COMMANDS: dict[str, click.Command] = {
         import_command,
         export_command,
         pack_command,
+        rollout_group,
     )
     if command.name is not None
 }

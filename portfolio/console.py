@@ -25,6 +25,7 @@ SUMMARIES = {
     "init-db": "Opret eller opdatér databasens tabeller.",
     "pack": "Skriv mødepakken til Chefforum som HTML, PDF, Excel eller Word.",
     "projects": "Vis alle projekter.",
+    "rollout": "Vis udrulningen pr. afdeling, eller foreslå en plan.",
     "run": "Start Portefølje (waitress).",
 }
 

@@ -48,6 +48,29 @@ class ChangeSource(StrEnum):
     import_ = "import"
     cli = "cli"
     demo = "demo"
+    plan = "plan"  # a proposed rollout plan, accepted
+
+
+class RolloutState(StrEnum):
+    """A department's state in an app's rollout (DOMAIN.md)."""
+
+    not_started = "not_started"
+    preparing = "preparing"
+    in_progress = "in_progress"
+    live = "live"
+    postponed = "postponed"
+    not_relevant = "not_relevant"
+
+
+# Shown beside the word, so a state never rests on colour alone.
+ROLLOUT_SYMBOLS = {
+    RolloutState.not_started: "○",
+    RolloutState.preparing: "◔",
+    RolloutState.in_progress: "◑",
+    RolloutState.live: "●",
+    RolloutState.postponed: "⏸",
+    RolloutState.not_relevant: "–",
+}
 
 
 # Labels are lazy so they follow the user's language at render time.
@@ -76,6 +99,13 @@ LABELS = {
     ChangeSource.import_: _l("Import"),
     ChangeSource.cli: _l("Kommandolinje"),
     ChangeSource.demo: _l("Demodata"),
+    ChangeSource.plan: _l("Udrulningsplan"),
+    RolloutState.not_started: _l("Ikke startet"),
+    RolloutState.preparing: _l("Forberedes"),
+    RolloutState.in_progress: _l("I gang"),
+    RolloutState.live: _l("I drift"),
+    RolloutState.postponed: _l("Udskudt"),
+    RolloutState.not_relevant: _l("Ikke relevant"),
 }
 
 ACTION_LABELS = {
@@ -92,6 +122,8 @@ ACTION_LABELS = {
     "meeting_publish": _l("Mødepakke offentliggjort"),
     "meeting_delete": _l("Mødekladde slettet"),
     "decision": _l("Chefforums beslutning"),
+    "department_update": _l("Afdeling ændret"),
+    "rollout_update": _l("Udrulning ændret"),
 }
 
 FIELD_LABELS = {
@@ -123,6 +155,15 @@ FIELD_LABELS = {
     "meeting.indstilling": _l("Indstilling"),
     "meeting.beslutning": _l("Beslutning"),
     "meeting.bilag": _l("Bilag"),
+    "meeting.include_rollout": _l("Udrulningsplanen på dagsordenen"),
+    "meeting.rollout_beslutning": _l("Beslutning om udrulningsplanen"),
+    # A department's and a rollout's settings, as the audit trail names them.
+    "department.chief": _l("Chef"),
+    "department.head_count": _l("Antal medarbejdere"),
+    "department.factor": _l("Implementeringsfaktor"),
+    "department.blackouts": _l("Ferieperioder"),
+    "rollout.base_weeks": _l("Grundtid (uger)"),
+    "rollout.checklist": _l("Parathedstjekliste"),
 }
 
 
@@ -130,7 +171,7 @@ def label(value: StrEnum | str | None) -> str:
     """The user-facing label of an enum value; empty for None."""
     if value is None or value == "":
         return ""
-    for enum in (Scope, Kind, Phase, Status, Role, ChangeSource):
+    for enum in (Scope, Kind, Phase, Status, Role, ChangeSource, RolloutState):
         try:
             return str(LABELS[enum(value)])
         except ValueError:

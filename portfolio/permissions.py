@@ -19,6 +19,8 @@ class Permission(StrEnum):
     manage_users = "manage_users"
     view_audit = "view_audit"
     manage_meetings = "manage_meetings"  # prepare, publish and minute Chefforum's packs
+    plan_rollout = "plan_rollout"  # propose and apply rollout plans, change every cell
+    update_rollout = "update_rollout"  # state, readiness, blocker, go-live (chiefs: own department)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -33,16 +35,26 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.archive_project,
             Permission.view_audit,
             Permission.manage_meetings,
+            Permission.plan_rollout,
+            Permission.update_rollout,
         }
     ),
     Role.owner: frozenset(
-        {Permission.view, Permission.export, Permission.update_status, Permission.review}
+        {
+            Permission.view,
+            Permission.export,
+            Permission.update_status,
+            Permission.review,
+            Permission.update_rollout,
+        }
     ),
     Role.reader: frozenset({Permission.view, Permission.export}),
 }
 
 # Permissions an owner holds only for the projects where they are process owner.
 OWN_PROJECTS_ONLY: frozenset[Permission] = frozenset({Permission.update_status, Permission.review})
+# Permissions an owner holds only for the departments they are the chief of (rollout cells).
+OWN_DEPARTMENT_ONLY: frozenset[Permission] = frozenset({Permission.update_rollout})
 
 # Every endpoint of the app, and what it needs. None: open to anyone, also without login.
 # create_app refuses to start if a route is missing here, so no route goes unguarded.
@@ -84,6 +96,23 @@ ENDPOINTS: dict[str, Permission | None] = {
     "meetings.decide": Permission.manage_meetings,
     "meetings.delete": Permission.manage_meetings,
     "meetings.export": Permission.export,
+    # The grid and a cell's page are open to readers (read-only); the cell view itself lets a
+    # chief (owner) change only their own department's cells, and only CHIEF_FIELDS.
+    "rollout.index": Permission.view,
+    "rollout.cell": Permission.view,
+    "rollout.update_cell": Permission.update_rollout,
+    "rollout.departments": Permission.view,
+    "rollout.save_departments": Permission.plan_rollout,
+    "rollout.app_settings": Permission.plan_rollout,
+    "rollout.start": Permission.plan_rollout,
+    "rollout_plan.charts": Permission.view,
+    "rollout_plan.propose": Permission.plan_rollout,
+    "rollout_plan.apply": Permission.plan_rollout,
+    "rollout_sheet.export": Permission.export,
+    "rollout_sheet.index": Permission.plan_rollout,
+    "rollout_sheet.upload": Permission.plan_rollout,
+    "rollout_sheet.preview": Permission.plan_rollout,
+    "rollout_sheet.apply": Permission.plan_rollout,
 }
 
 

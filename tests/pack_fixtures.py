@@ -15,6 +15,7 @@ from portfolio.meetings.pack import (
     compute_changes,
     suggested_texts,
 )
+from portfolio.meetings.rollout_item import RolloutDepartment, RolloutPlan, RolloutRow
 
 # Text a user could type into any field: HTML, plotly label markup, a spreadsheet formula.
 SCRIPT = "<script>alert('x')</script>"
@@ -119,4 +120,66 @@ def make_pack(*, hostile: bool = True, published: bool = True) -> Pack:
     return pack
 
 
-__all__ = ["FORMULA", "PLOTLY_LINK", "SCRIPT", "Change", "ChangeKind", "make_pack", "pack_project"]
+def rollout_plan(taken_on: date = date(2026, 12, 1), *, blocker: str | None = None) -> RolloutPlan:
+    """A hand-made frozen rollout: two apps in three departments, one of them slower (factor
+    2.0 and a winter holiday of its own), one live, one late, one slipped."""
+    from portfolio.domain import RolloutState as S
+
+    def row(cid: int, app: str, dept: str, state: S, **dates: object) -> RolloutRow:
+        return RolloutRow(cell_id=cid, project=app, department=dept, state=state, **dates)  # type: ignore[arg-type]
+
+    rows = (
+        row(
+            1,
+            "Bilagsapp",
+            "Miljø & Teknik",
+            S.live,
+            actual_go_live=date(2026, 11, 2),
+            planned_go_live=date(2026, 10, 30),
+            implementation_weeks=4,
+            users=260,
+        ),
+        row(
+            2,
+            "Bilagsapp",
+            "Skoler & Uddannelser",
+            S.preparing,
+            planned_start=date(2027, 1, 4),
+            planned_go_live=date(2027, 3, 26),
+            baseline_go_live=date(2027, 3, 12),
+            implementation_weeks=8,
+            users=900,
+            slip_days=14,
+            blocker=blocker,
+        ),
+        row(
+            3,
+            "Kørselsapp",
+            "Børn & Familie",
+            S.in_progress,
+            planned_start=date(2026, 10, 5),
+            planned_go_live=date(2026, 11, 20),
+            implementation_weeks=5,
+            users=420,
+            late=True,
+        ),
+        row(4, "Kørselsapp", "Miljø & Teknik", S.not_relevant, users=260),
+    )
+    departments = (
+        RolloutDepartment("Børn & Familie", 1.5, 420, ("juli", "jul")),
+        RolloutDepartment("Miljø & Teknik", 1.0, 260, ("juli", "jul")),
+        RolloutDepartment("Skoler & Uddannelser", 2.0, 900, ("juli", "jul", "vinterferie")),
+    )
+    return RolloutPlan(taken_on=taken_on, rows=rows, departments=departments)
+
+
+__all__ = [
+    "FORMULA",
+    "PLOTLY_LINK",
+    "SCRIPT",
+    "Change",
+    "ChangeKind",
+    "make_pack",
+    "pack_project",
+    "rollout_plan",
+]

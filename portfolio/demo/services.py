@@ -9,6 +9,7 @@ from sqlmodel import Session, col, func, select
 
 from importers.workbook import read_workbook
 from portfolio.demo.data import person_titles
+from portfolio.demo.rollout import load_demo_rollouts
 from portfolio.domain import ChangeSource
 from portfolio.imports.services import apply_import, preview_import, sha256_of
 from portfolio.projects.models import Project, StatusUpdate
@@ -47,7 +48,10 @@ def load_demo_portfolio(*, session: Session, actor: str, now: datetime | None = 
     refs = References(session)
     for name, title in person_titles().items():
         refs.person(name, title)
-    _backdate_history(session, now or datetime.now(UTC))
+    when = now or datetime.now(UTC)
+    _backdate_history(session, when)
+    session.flush()
+    load_demo_rollouts(session=session, actor=actor, now=when)
     session.flush()
     return run.created
 

@@ -14,6 +14,7 @@ from portfolio import charts
 from portfolio.charts import DANISH, STATUS_KEYS, Category, ChartText
 from portfolio.domain import Phase, Scope, label
 from portfolio.meetings.pack import Pack, PackProject
+from portfolio.rollout.charts import gantt_columns, gantt_description, gantt_figure, gantt_table
 
 
 @dataclass(frozen=True)
@@ -125,3 +126,56 @@ def pack_charts(pack: Pack, text: ChartText = DANISH) -> list[PackChart]:
         text,
     )
     return [traffic, scope, department, phase]
+
+
+# --- the rollout item's Bilag -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RolloutChart:
+    """An app's Gantt (portfolio/rollout/charts.py) and its text alternative, a row per
+    department with the dates written out."""
+
+    id: str  # "pack-rollout-gantt-1"
+    title: str
+    figure: go.Figure
+    columns: list[str]
+    rows: list[list[str]]
+    description: str
+
+    def as_pack_chart(self) -> PackChart:
+        """The shape the chart-image renderer (exporters/chromium.py) takes."""
+        return PackChart(
+            id=self.id,
+            title=self.title,
+            figure=self.figure,
+            columns=self.columns,
+            rows=[],
+            description=self.description,
+        )
+
+
+def rollout_charts(pack: Pack, text: ChartText = DANISH) -> list[RolloutChart]:
+    """A Gantt per app of the pack's rollout item, drawn as of the day the plan was taken (a
+    published pack's "today" line stays where it was); none without the item."""
+    if pack.rollout is None:
+        return []
+    plan = pack.rollout.plan
+    cells = plan.cells()
+    found = []
+    for number, app in enumerate(plan.apps, start=1):
+        mine = sorted(
+            (c for c in cells if c["project"] == app), key=lambda c: str(c["department"]).casefold()
+        )
+        title = _("Udrulning af %(app)s pr. afdeling", app=app)
+        found.append(
+            RolloutChart(
+                id=f"pack-rollout-gantt-{number}",
+                title=title,
+                figure=gantt_figure(mine, today=plan.taken_on, title=title, text=text),
+                columns=gantt_columns(),
+                rows=gantt_table(mine, text),
+                description=gantt_description(app, mine, text),
+            )
+        )
+    return found

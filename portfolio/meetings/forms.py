@@ -26,6 +26,10 @@ MODE_CHOICES = [
     SelectChoice(PackMode.complete.value, _l("Komplet status: alle projekter")),
     SelectChoice(PackMode.decisions.value, _l("Kun strategiske projekter til beslutning")),
 ]
+ROLLOUT_LABEL = _l("Udrulningsplanen som punkt til beslutning")
+ROLLOUT_HINT = _l(
+    "Punktets tekst skrives ud fra udrulningen og fastfryses, når pakken offentliggøres."
+)
 TEXT_HINT = _l(
     "Lad feltet stå tomt for at bruge forslaget, som følger porteføljen indtil pakken "
     "offentliggøres."
@@ -44,6 +48,7 @@ class MeetingForm(FlaskForm):
         validators=[Optional(), Length(max=200, message=_l("Titlen må højst være 200 tegn."))],
     )
     mode = RadioField(_l("Pakkens indhold"), choices=MODE_CHOICES, default=PackMode.complete.value)
+    include_rollout = BooleanField(ROLLOUT_LABEL, description=ROLLOUT_HINT)
 
 
 class MeetingTextForm(VersionedForm):
@@ -72,6 +77,12 @@ class MeetingTextForm(VersionedForm):
         _l("Bilag"),
         description=_l("Ét bilag pr. linje. Tomt: porteføljeoversigten."),
         validators=[Optional(), Length(max=5000)],
+    )
+    include_rollout = BooleanField(ROLLOUT_LABEL, description=ROLLOUT_HINT)
+    rollout_beslutning = TextAreaField(
+        _l("Beslutning om udrulningsplanen"),
+        description=_l("Chefforums beslutning om udrulningsplanen; skrives efter mødet."),
+        validators=[Optional(), Length(max=20000)],
     )
 
 

@@ -24,6 +24,14 @@ class Meeting(SQLModel, table=True):
     indstilling: str = Field(default="", sa_type=sa.Text)
     beslutning: str = Field(default="", sa_type=sa.Text)
     bilag: str = Field(default="", sa_type=sa.Text)  # one attachment per line
+    # The rollout plan (issue 14) as a second agenda item, til beslutning; its texts are
+    # suggested from the plan and frozen at publishing, its Beslutning written after the meeting.
+    include_rollout: bool = Field(
+        default=False, sa_column_kwargs={"server_default": sa.false()}, nullable=False
+    )
+    rollout_beslutning: str = Field(
+        default="", sa_type=sa.Text, sa_column_kwargs={"server_default": ""}
+    )
     published_at: datetime | None = None
     published_by: str | None = Field(default=None, max_length=200)
     # Fixed when published, so a pack compares with the same meeting for ever.
@@ -46,6 +54,17 @@ class MeetingSnapshot(SQLModel, table=True):
     meeting_id: int = Field(foreign_key="meeting.id", index=True)
     project_id: int  # no foreign key: the snapshot outlives any later change to the project
     data: str = Field(sa_type=sa.Text)  # the PackProject as JSON
+
+
+class MeetingRolloutSnapshot(SQLModel, table=True):
+    """The rollout grid and its agenda text as they stood when the meeting's pack was
+    published: written once, never changed (portfolio/meetings/rollout_item.py's JSON)."""
+
+    __tablename__ = "meeting_rollout_snapshot"
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", unique=True)
+    data: str = Field(sa_type=sa.Text)
 
 
 class MeetingItem(SQLModel, table=True):

@@ -26,6 +26,12 @@ from sqlmodel.main import SQLModelConfig
 from portfolio.charts import NO_STATUS
 from portfolio.domain import is_slipped, label
 from portfolio.formats import danish_day, danish_money, long_date
+from portfolio.meetings.rollout_item import (
+    RolloutChange,
+    RolloutChangeKind,
+    RolloutItem,
+    rollout_changes_by_kind,
+)
 from portfolio.projects.models import ProjectCreate, reading_order
 
 CLOSED_PHASES = frozenset({"completed", "stopped"})
@@ -268,6 +274,12 @@ class Pack:
     # Traffic lights at the previous meeting (same filter), for "change since last meeting".
     previous_status: Counter[str] | None = None
     filter_description: str = ""  # Danish, e.g. "Afdeling: Børn & Familie"; "" when unfiltered
+    # The rollout plan as its own agenda item til beslutning, when the meeting includes it.
+    rollout: RolloutItem | None = None
+    # The rollout's changes since the last meeting; rollout_compared: that meeting froze a
+    # rollout to compare with (else there is nothing to say).
+    rollout_changes: list[RolloutChange] = field(default_factory=list)
+    rollout_compared: bool = False
 
     @property
     def is_draft(self) -> bool:
@@ -293,6 +305,9 @@ class Pack:
         for change in self.changes:
             groups[change.kind].append(change)
         return [(k, v) for k, v in groups.items() if v]
+
+    def rollout_changes_by_kind(self) -> list[tuple[RolloutChangeKind, list[RolloutChange]]]:
+        return rollout_changes_by_kind(self.rollout_changes)
 
 
 def decision_reasons(

@@ -14,10 +14,11 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from portfolio.domain import label
 from portfolio.formats import danish_day, danish_money, long_date
-from portfolio.meetings.charts import PackChart
+from portfolio.meetings.charts import PackChart, RolloutChart, rollout_charts
 from portfolio.meetings.pack import (
     Pack,
     PackItem,
@@ -25,6 +26,11 @@ from portfolio.meetings.pack import (
     PackProject,
     change_title,
     describe_change,
+)
+from portfolio.meetings.rollout_item import (
+    RolloutItem,
+    describe_rollout_change,
+    rollout_change_title,
 )
 
 LANGUAGE = "da-DK"
@@ -214,6 +220,91 @@ def _chart(doc: Any, chart: PackChart, png: bytes | None) -> None:
     _italic(doc, _("Diagrammet kunne ikke tegnes (Chromium mangler); tallene står i tabellen."))
 
 
+def _rollout_changes(doc: Any, pack: Pack) -> None:
+    if not pack.rollout_compared:
+        return
+    _heading(doc, _("Udrulningen"), 3)
+    if not pack.rollout_changes:
+        doc.add_paragraph(_("Ingen ændringer i udrulningen siden sidste møde."))
+        return
+    for kind, changes in pack.rollout_changes_by_kind():
+        _heading(doc, rollout_change_title(kind), 4)
+        for change in changes:
+            paragraph = doc.add_paragraph(style="List Bullet")
+            paragraph.add_run(clean(f"{change.project}, {change.department}")).bold = True
+            paragraph.add_run(": " + clean(describe_rollout_change(change)))
+
+
+def _rollout_grid(doc: Any, item: RolloutItem) -> None:
+    """Departments × apps: each cell its state in words, its go-live and what holds it up."""
+    plan = item.plan
+    rows = []
+    for department, cells in plan.matrix():
+        texts = [department]
+        for cell in cells:
+            if cell is None:
+                texts.append("")
+                continue
+            lines = [cell.state_text]
+            if cell.go_live:
+                lines.append(danish_day(cell.go_live))
+            if cell.late:
+                lines.append(_("Forsinket"))
+            if cell.slip_days and cell.slip_days > 0:
+                lines.append(
+                    ngettext("skredet %(num)d dag", "skredet %(num)d dage", cell.slip_days)
+                )
+            if cell.blocker:
+                lines.append(_("Blokering") + ": " + cell.blocker)
+            texts.append("\n".join(lines))
+        rows.append(texts)
+    _table(doc, [_("Afdeling"), *plan.apps], rows)
+
+
+def _gantt(doc: Any, chart: RolloutChart, png: bytes | None) -> None:
+    _heading(doc, chart.title, 3)
+    if png is not None:
+        try:
+            shape = doc.add_paragraph().add_run().add_picture(BytesIO(png), width=PICTURE_WIDTH)
+        except UnrecognizedImageError:
+            shape = None
+        if shape is not None:
+            shape._inline.docPr.set("descr", clean(chart.description))
+            shape._inline.docPr.set("title", clean(chart.title))
+            return
+    _table(doc, chart.columns, chart.rows)
+    _italic(doc, _("Diagrammet kunne ikke tegnes (Chromium mangler); tallene står i tabellen."))
+
+
+def _rollout_item(doc: Any, pack: Pack, images: Mapping[str, bytes] | None) -> None:
+    """The rollout plan as its own agenda item til beslutning, after the portfolio's."""
+    item = pack.rollout
+    if item is None:
+        return
+    doc.add_page_break()
+    _heading(doc, _("Udrulningsplan for %(apps)s", apps=", ".join(item.plan.apps)), 1)
+    _italic(doc, _("Til beslutning"))
+    _heading(doc, _("Anledning"), 2)
+    _text_block(doc, item.anledning, _("(Ikke udfyldt)"))
+    _heading(doc, _("Sagsfremstilling"), 2)
+    _text_block(doc, item.sagsfremstilling, _("(Ikke udfyldt)"))
+    _heading(doc, _("Indstilling"), 2)
+    _text_block(doc, item.indstilling, _("(Ikke udfyldt)"))
+    _heading(doc, _("Beslutning"), 2)
+    _text_block(doc, item.beslutning, _("(Skrives efter mødet)"))
+    _heading(doc, _("Bilag"), 2)
+    for number, text in enumerate(item.bilag, start=1):
+        doc.add_paragraph(_("Bilag %(num)d: %(text)s", num=number, text=clean(text)))
+    _heading(
+        doc,
+        _("Udrulningsplan: afdelinger × apps pr. %(day)s", day=danish_day(item.plan.taken_on)),
+        3,
+    )
+    _rollout_grid(doc, item)
+    for chart in rollout_charts(pack):
+        _gantt(doc, chart, (images or {}).get(chart.id))
+
+
 def _sagsfremstilling(
     doc: Any, pack: Pack, charts: Sequence[PackChart], images: Mapping[str, bytes] | None
 ) -> None:
@@ -233,6 +324,7 @@ def _sagsfremstilling(
         _information_table(doc, pack.other_strategic)
 
     _changes(doc, pack)
+    _rollout_changes(doc, pack)
 
     _heading(doc, _("Overblik"), 2)
     for chart in charts:
@@ -296,5 +388,6 @@ def write_pack_docx(
         _italic(doc, _("Ingen bilag."))
     for number, text in enumerate(bilag, start=1):
         doc.add_paragraph(_("Bilag %(num)d: %(text)s", num=number, text=text))
+    _rollout_item(doc, pack, images)
 
     doc.save(target)

@@ -15,8 +15,9 @@ from markupsafe import Markup
 
 from portfolio.charts import safe_figure_json
 from portfolio.domain import FIELD_LABELS
-from portfolio.meetings.charts import PackChart
+from portfolio.meetings.charts import PackChart, RolloutChart, rollout_charts
 from portfolio.meetings.pack import Pack, change_title, describe_change
+from portfolio.meetings.rollout_item import describe_rollout_change, rollout_change_title
 from portfolio.static_assets import VENDOR
 
 # Inlined into <style>: the app's own stylesheet (the pack's markup uses its classes).
@@ -51,11 +52,36 @@ def chart_views(charts: Sequence[PackChart]) -> list[ChartView]:
     return [ChartView.of(chart) for chart in charts]
 
 
+@dataclass(frozen=True)
+class RolloutChartView:
+    """A rollout Gantt as _pack.html draws it, with its table of dates."""
+
+    id: str
+    title: str
+    description: str
+    figure_json: Markup
+    columns: list[str]
+    rows: list[list[str]]
+
+    @classmethod
+    def of(cls, chart: RolloutChart) -> RolloutChartView:
+        return cls(
+            id=chart.id,
+            title=chart.title,
+            description=chart.description,
+            figure_json=safe_figure_json(chart.figure),
+            columns=chart.columns,
+            rows=chart.rows,
+        )
+
+
 # What _pack.html needs besides pack, charts and controls.
 PACK_TEMPLATE_HELPERS: dict[str, Any] = {
     "change_title": change_title,
     "describe_change": describe_change,
     "field_labels": FIELD_LABELS,
+    "rollout_change_title": rollout_change_title,
+    "describe_rollout_change": describe_rollout_change,
 }
 
 
@@ -64,6 +90,7 @@ def pack_context(pack: Pack, charts: Sequence[PackChart], *, controls: bool) -> 
     return {
         "pack": pack,
         "charts": chart_views(charts),
+        "rollout_charts": [RolloutChartView.of(c) for c in rollout_charts(pack)],
         "controls": controls,
         **PACK_TEMPLATE_HELPERS,
     }

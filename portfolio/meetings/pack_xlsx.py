@@ -24,6 +24,11 @@ from portfolio.exporters.sheet import DATE_FORMAT, fill_portfolio_sheet, safe_te
 from portfolio.formats import danish_day
 from portfolio.meetings.charts import PackChart
 from portfolio.meetings.pack import Pack, PackItem, PackMode, change_title, describe_change
+from portfolio.meetings.rollout_item import (
+    RolloutItem,
+    describe_rollout_change,
+    rollout_change_title,
+)
 
 TABLE_STYLE = "TableStyleMedium2"
 BOLD = Font(bold=True)
@@ -71,7 +76,11 @@ def write_pack_xlsx(pack: Pack, charts: Sequence[PackChart], target: IO[bytes]) 
         )
         information.column_dimensions["A"].width = 90
 
-    _write_changes(wb.create_sheet(_("Ændringer")), pack)
+    changes = wb.create_sheet(_("Ændringer"))
+    _write_changes(changes, pack)
+    _write_rollout_changes(changes, pack)
+    if pack.rollout is not None:
+        _write_rollout(wb.create_sheet(_("Udrulningsplan")), pack.rollout)
 
     portfolio = wb.create_sheet(SHEET_NAME)
     fill_portfolio_sheet(
@@ -312,3 +321,122 @@ def _write_changes(ws: Any, pack: Pack) -> None:
         _put(ws.cell(r, 3), describe_change(change))
     _add_table(ws, "Aendringer", header_row, 3, len(pack.changes))
     ws.freeze_panes = ws.cell(header_row + 1, 1)
+
+
+def _write_rollout_changes(ws: Any, pack: Pack) -> None:
+    """The rollout's changes below the projects': a go-live, a slip in days, a blocker."""
+    if not pack.rollout_compared:
+        return
+    row = ws.max_row + 2
+    _put(ws.cell(row, 1), _("Udrulningen")).font = Font(bold=True, size=14)
+    if not pack.rollout_changes:
+        _put(ws.cell(row + 1, 1), _("Ingen ændringer i udrulningen siden sidste møde."))
+        return
+    header_row = row + 1
+    _header(ws, header_row, 1, [_("App og afdeling"), _("Ændring"), _("Fra → til")])
+    for r, change in enumerate(pack.rollout_changes, start=header_row + 1):
+        _put(ws.cell(r, 1), f"{change.project}, {change.department}")
+        _put(ws.cell(r, 2), rollout_change_title(change.kind))
+        _put(ws.cell(r, 3), describe_rollout_change(change)).alignment = TOP_WRAP
+
+
+# --- Udrulningsplan ---------------------------------------------------------------------------
+
+ROLLOUT_DETAIL = (
+    "department",
+    "project",
+    "state",
+    "planned_start",
+    "planned_go_live",
+    "baseline_go_live",
+    "actual_go_live",
+    "slip_days",
+    "late",
+    "implementation_weeks",
+    "users",
+    "blocker",
+)
+
+
+def _rollout_headers() -> list[str]:
+    return [
+        _("Afdeling"),
+        _("App"),
+        _("Tilstand"),
+        _("Planlagt start"),
+        _("Planlagt go-live"),
+        _("Oprindelig go-live"),
+        _("Faktisk go-live"),
+        _("Skred (dage)"),
+        _("Forsinket"),
+        _("Implementeringstid (uger)"),
+        _("Brugere"),
+        _("Blokering"),
+    ]
+
+
+def _write_rollout(ws: Any, item: RolloutItem) -> None:
+    """The rollout item: its parts, the grid (departments × apps: state and go-live date, a
+    date cell) and every cell's dates, the Gantt's numbers."""
+    plan = item.plan
+    ws.column_dimensions["A"].width = 26
+    for col in range(2, len(ROLLOUT_DETAIL) + 1):
+        ws.column_dimensions[get_column_letter(col)].width = 18
+    ws.column_dimensions["B"].width = 60
+    _put(ws.cell(1, 1), _("Udrulningsplan – til beslutning")).font = Font(bold=True, size=16)
+    row = 3
+    for heading, text in (
+        (_("Anledning"), item.anledning),
+        (_("Sagsfremstilling"), item.sagsfremstilling),
+        (_("Indstilling"), item.indstilling),
+        (_("Beslutning"), item.beslutning),
+        (_("Bilag"), "\n".join(item.bilag)),
+    ):
+        cell = _put(ws.cell(row, 1), heading)
+        cell.font = BOLD
+        cell.alignment = TOP_WRAP
+        _put(ws.cell(row, 2), text or "–").alignment = TOP_WRAP
+        row += 1
+
+    row += 1
+    title = _("Udrulningsplan: afdelinger × apps pr. %(day)s", day=danish_day(plan.taken_on))
+    _put(ws.cell(row, 1), title).font = Font(bold=True, size=14)
+    row += 1
+    apps = plan.apps
+    # Two columns per app: its state (symbol and word) and its go-live date.
+    header: list[str] = [_("Afdeling")]
+    for app in apps:
+        header += [app, _("%(app)s: go-live", app=app)]
+    _header(ws, row, 1, header)
+    for department, cells in plan.matrix():
+        row += 1
+        _put(ws.cell(row, 1), department)
+        for i, cell in enumerate(cells):
+            if cell is None:
+                continue
+            state = cell.state_text + (" – " + _("Forsinket") if cell.late else "")
+            _put(ws.cell(row, 2 + 2 * i), state)
+            _put(ws.cell(row, 3 + 2 * i), cell.go_live)
+
+    row += 2
+    _put(ws.cell(row, 1), _("Gantt-diagrammets tal")).font = Font(bold=True, size=14)
+    row += 1
+    header_row = row
+    _header(ws, header_row, 1, _rollout_headers())
+    for r, cell in enumerate(plan.rows, start=header_row + 1):
+        values = {
+            "department": cell.department,
+            "project": cell.project,
+            "state": cell.state_text,
+            "planned_start": cell.planned_start,
+            "planned_go_live": cell.planned_go_live,
+            "baseline_go_live": cell.baseline_go_live,
+            "actual_go_live": cell.actual_go_live,
+            "slip_days": cell.slip_days,
+            "late": _("Ja") if cell.late else _("Nej"),
+            "implementation_weeks": cell.implementation_weeks,
+            "users": cell.users,
+            "blocker": cell.blocker,
+        }
+        for c, key in enumerate(ROLLOUT_DETAIL, start=1):
+            _put(ws.cell(r, c), values[key]).alignment = TOP_WRAP

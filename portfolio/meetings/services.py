@@ -21,7 +21,12 @@ from portfolio.db import utcnow
 from portfolio.domain import FIELD_LABELS, ChangeSource, label
 from portfolio.formats import danish_day
 from portfolio.locks import hold_lock
-from portfolio.meetings.models import Meeting, MeetingItem, MeetingSnapshot
+from portfolio.meetings.models import (
+    Meeting,
+    MeetingItem,
+    MeetingRolloutSnapshot,
+    MeetingSnapshot,
+)
 from portfolio.meetings.pack import (
     PACK_FIELDS,
     Change,
@@ -35,6 +40,16 @@ from portfolio.meetings.pack import (
     sort_for_decision,
     suggested_texts,
 )
+from portfolio.meetings.rollout_item import (
+    RolloutDepartment,
+    RolloutPlan,
+    RolloutRow,
+    compute_rollout_changes,
+    rollout_item,
+    snapshot_from_json,
+    snapshot_json,
+    suggested_rollout_texts,
+)
 from portfolio.projects.models import Project, StatusUpdate
 from portfolio.projects.services import (
     FILTER_KEYS,
@@ -43,11 +58,14 @@ from portfolio.projects.services import (
     project_columns,
     select_rows,
 )
+from portfolio.rollout import services as rollout_services
 from portfolio.users.audit import audit_entry
 
 # The agenda item's parts that can be edited while the pack is a draft; Beslutning always.
 TEXT_FIELDS = ("anledning", "sagsfremstilling", "indstilling", "bilag")
-DRAFT_FIELDS = ("title", "mode", *TEXT_FIELDS, "beslutning")
+# Written after the meeting, also once the pack is published: the decisions.
+DECISION_FIELDS = ("beslutning", "rollout_beslutning")
+DRAFT_FIELDS = ("title", "mode", *TEXT_FIELDS, "include_rollout", *DECISION_FIELDS)
 DECISION_MAX = 4000
 
 
@@ -122,6 +140,7 @@ def create_meeting(
     actor: str,
     title: str | None = None,
     source: ChangeSource = ChangeSource.web,
+    include_rollout: bool = False,
 ) -> Meeting:
     if meeting_by_date(session, meeting_date) is not None:
         raise MeetingError(
@@ -131,6 +150,7 @@ def create_meeting(
         meeting_date=meeting_date,
         title=(title or "").strip()[:200] or default_title(meeting_date),
         mode=mode,
+        include_rollout=include_rollout,
     )
     session.add(meeting)
     session.flush()
@@ -178,10 +198,11 @@ def update_meeting(
     expected_version: int | None = None,
 ) -> list[str]:
     """Save the agenda item's text. A draft takes every field; a published pack only its
-    Beslutning. A part saved just as the suggestion reads is kept empty, so that it goes on
-    following the portfolio until publishing. Returns the names of the fields that changed."""
+    Beslutning (and the rollout item's). A part saved just as the suggestion reads is kept
+    empty, so that it goes on following the portfolio until publishing. Returns the names of
+    the fields that changed."""
     _check_version(meeting, expected_version)
-    allowed = DRAFT_FIELDS if meeting.published_at is None else ("beslutning",)
+    allowed = DRAFT_FIELDS if meeting.published_at is None else DECISION_FIELDS
     refused = [
         k for k in data if k in DRAFT_FIELDS and k not in allowed and data[k] != getattr(meeting, k)
     ]
@@ -207,6 +228,8 @@ def update_meeting(
             value = (value or "")[:200] or default_title(meeting.meeting_date)
         if name == "mode":
             value = PackMode(value)
+        if name == "include_rollout":
+            value = bool(value)
         if value != getattr(meeting, name):
             _audit(
                 session,
@@ -276,8 +299,9 @@ def publish_meeting(
     actor: str,
     expected_version: int | None = None,
 ) -> int:
-    """Freeze the pack: every active project as it stands now, and the agenda text. Returns
-    the number of projects in the snapshot."""
+    """Freeze the pack: every active project as it stands now, the rollout grid (whether or
+    not the meeting takes it up: the next meeting compares with it) and the agenda text.
+    Returns the number of projects in the snapshot."""
     _check_version(meeting, expected_version)
     # Two meetings published at once must still see each other (the order rule below).
     hold_lock(session, "meetings.publish")
@@ -317,6 +341,7 @@ def publish_meeting(
             for p in pack.projects
         ],
     )
+    _freeze_rollout(session, meeting, pack)
     _audit(
         session,
         "meeting_publish",
@@ -418,6 +443,112 @@ def delete_meeting(*, session: Session, meeting: Meeting, actor: str) -> None:
     session.delete(meeting)
     with _versioned_write(meeting):
         session.flush()
+
+
+def _freeze_rollout(session: Session, meeting: Meeting, pack: Pack) -> None:
+    """The rollout as the draft showed it: its grid and the item's text, written once."""
+    if pack.rollout is not None:
+        plan = pack.rollout.plan
+        texts = {
+            "anledning": pack.rollout.anledning,
+            "sagsfremstilling": pack.rollout.sagsfremstilling,
+            "indstilling": pack.rollout.indstilling,
+            "bilag": "\n".join(pack.rollout.bilag),
+        }
+    else:
+        found = live_rollout(session)
+        if found is None:
+            return  # nothing rolled out yet: nothing to compare with next time
+        plan = found
+        with force_locale("da"):
+            texts = suggested_rollout_texts(
+                plan,
+                pack.rollout_changes if pack.rollout_compared else None,
+                pack.previous_meeting_date,
+            )
+    assert meeting.id is not None  # noqa: S101
+    session.add(MeetingRolloutSnapshot(meeting_id=meeting.id, data=snapshot_json(plan, texts)))
+
+
+# --- the rollout a pack shows -------------------------------------------------------------
+
+
+def live_rollout(session: Session) -> RolloutPlan | None:
+    """Every rollout cell as it stands today, with the departments' pace and blackouts;
+    None when no app has a rollout."""
+    cells = rollout_services.grid_cells(session)
+    if not cells:
+        return None
+    taken_on = rollout_services.today()
+    rows = tuple(
+        RolloutRow.from_cell(
+            rollout_services.cell_to_dict(c, json_ready=False),
+            cell_id=c.cell.id or 0,
+            late=rollout_services.is_late(c.cell, taken_on),
+            slip_days=c.slip_days,
+        )
+        for c in cells
+    )
+    blackouts: dict[int, list[str]] = defaultdict(list)
+    for b in rollout_services.department_blackouts(session):
+        if b.label not in blackouts[b.department_id]:
+            blackouts[b.department_id].append(b.label)
+    departments = tuple(
+        RolloutDepartment(
+            name=d.name,
+            implementation_factor=d.implementation_factor or 1.0,
+            head_count=d.head_count,
+            blackouts=tuple(blackouts.get(d.id or 0, ())),
+        )
+        for d in rollout_services.departments(session)
+    )
+    return RolloutPlan(taken_on=taken_on, rows=rows, departments=departments)
+
+
+def snapshot_rollout(
+    session: Session, meeting_id: int
+) -> tuple[RolloutPlan, dict[str, str]] | None:
+    """A published meeting's frozen rollout and its item's text; None when it froze none."""
+    data = session.exec(
+        select(MeetingRolloutSnapshot.data).where(MeetingRolloutSnapshot.meeting_id == meeting_id)
+    ).first()
+    return snapshot_from_json(data) if data is not None else None
+
+
+def _add_rollout(
+    session: Session, meeting: Meeting, previous_meeting_: Meeting | None, pack: Pack
+) -> None:
+    """The rollout's part of the pack: the changes since the last meeting's frozen rollout,
+    and the agenda item when the meeting takes it up. A published pack reads only its own
+    snapshot; a draft the live grid."""
+    assert meeting.id is not None  # noqa: S101
+    previous = (
+        snapshot_rollout(session, previous_meeting_.id)
+        if previous_meeting_ and previous_meeting_.id
+        else None
+    )
+    if not meeting.include_rollout and previous is None:
+        return
+    frozen: dict[str, str] | None = None
+    if meeting.published_at is not None:
+        snapshot = snapshot_rollout(session, meeting.id)
+        current, frozen = snapshot if snapshot else (None, None)
+    else:
+        current = live_rollout(session)
+    if current is None:
+        return
+    if previous is not None:
+        pack.rollout_changes = compute_rollout_changes(previous[0], current)
+        pack.rollout_compared = True
+    if meeting.include_rollout:
+        if frozen is None:
+            with force_locale("da"):
+                frozen = suggested_rollout_texts(
+                    current,
+                    pack.rollout_changes if pack.rollout_compared else None,
+                    pack.previous_meeting_date,
+                )
+        pack.rollout = rollout_item(current, frozen, meeting.rollout_beslutning)
 
 
 # --- the projects a pack shows ------------------------------------------------------------
@@ -576,6 +707,7 @@ def build_pack(session: Session, meeting: Meeting, flt: ProjectFilter | None = N
         previous_status=previous_status,
         filter_description=describe_filter(flt),
     )
+    _add_rollout(session, meeting, previous_meeting_, pack)
     # A draft's empty parts read as the suggestion, written from the numbers just computed,
     # in Danish like the text it stands in for.
     with force_locale("da"):

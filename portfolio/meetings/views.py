@@ -90,6 +90,7 @@ def create() -> str | Response | tuple[str, int]:
                 mode=PackMode(form.mode.data),
                 title=form.title.data,
                 actor=current_actor(),
+                include_rollout=bool(form.include_rollout.data),
             )
         except svc.MeetingError as exc:
             discard()
@@ -109,6 +110,8 @@ def _text_form(meeting: Meeting, suggested: dict[str, str]) -> MeetingTextForm:
         "title": meeting.title,
         "mode": PackMode(meeting.mode).value,
         "beslutning": meeting.beslutning,
+        "include_rollout": meeting.include_rollout,
+        "rollout_beslutning": meeting.rollout_beslutning,
         "version": meeting.version,
     }
     for name in svc.TEXT_FIELDS:
@@ -205,7 +208,10 @@ def edit(day: str) -> Response | tuple[str, int]:
         flash(_("Teksten kunne ikke gemmes: kontroller felterne."), "error")
         return _render_detail(session, meeting, text_form=form, status=400)
     data: dict[str, Any] = {"beslutning": form.beslutning.data or ""}
+    if "rollout_beslutning" in request.form:
+        data["rollout_beslutning"] = form.rollout_beslutning.data or ""
     if meeting.published_at is None:
+        data["include_rollout"] = bool(form.include_rollout.data)
         data["title"] = form.title.data or ""
         data["mode"] = form.mode.data or meeting.mode
         for name in svc.TEXT_FIELDS:

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from portfolio.domain import is_slipped
-from portfolio.projects.models import Project, StatusUpdate
+from portfolio.projects.models import OVERVIEW_FIELDS, Project, StatusUpdate
 from portfolio.projects.services import (
     NO_STATUS,
     ProjectFilter,
@@ -26,9 +26,9 @@ TRACKED_STATUSES = ("red", "yellow", "green")
 
 class ProjectRow(NamedTuple):
     """What the overview needs of a project: plain values, no ORM object (a thousand rows). The
-    query's columns follow these names (project_columns). A chosen subset by design: the fields
-    the charts count and the table (views.TABLE_COLUMNS) shows; a new project field is not in the
-    overview until it is named here (README, tests/test_projects_shape.py)."""
+    query's columns follow these names (project_columns): the fields the charts count, and in
+    `shown` the values of the table's columns (OVERVIEW_FIELDS: a field marked
+    shown(overview=True) in the project model)."""
 
     id: int
     name: str
@@ -43,6 +43,7 @@ class ProjectRow(NamedTuple):
     end_date: date | None
     baseline_end_date: date | None
     budget_dkk: int | None
+    shown: tuple[Any, ...] = ()
 
     @property
     def status_key(self) -> str:
@@ -55,8 +56,10 @@ class ProjectRow(NamedTuple):
 
 def overview_projects(session: Session, flt: ProjectFilter) -> list[ProjectRow]:
     """The projects the filter selects, in its sort order, as lean rows."""
-    rows = select_rows(session, flt, *project_columns(ProjectRow._fields))
-    return [ProjectRow(*row) for row in rows]
+    counted = ProjectRow._fields[:-1]
+    columns = (*project_columns(counted), *project_columns(OVERVIEW_FIELDS))
+    n = len(counted)
+    return [ProjectRow._make((*row[:n], row[n:])) for row in select_rows(session, flt, *columns)]
 
 
 class Tally(NamedTuple):

@@ -6,8 +6,9 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from operator import attrgetter
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -25,10 +26,11 @@ from portfolio import charts, static_assets
 from portfolio.blueprints import url_with
 from portfolio.charts import NO_STATUS, STATUS_KEYS, TREND_KEYS, Category, ChartText
 from portfolio.db import get_session
-from portfolio.domain import FIELD_LABELS, Phase, Scope, label
+from portfolio.domain import FIELD_LABELS, Kind, Phase, Scope, label
 from portfolio.i18n import chart_text
 from portfolio.overview.services import ProjectRow, month_ends, overview_projects, status_at, tally
 from portfolio.projects import services as svc
+from portfolio.projects.models import OVERVIEW_FIELDS, ProjectCreate, value_type
 
 bp = Blueprint("overview", __name__, url_prefix="/overblik")
 
@@ -307,31 +309,56 @@ def _timeline_chart(
     )
 
 
-# The project table's columns, in the order of TableRow's cells after the url: a chosen
-# subset of ProjectRow, the Chefforum's one-line view of each project.
-TABLE_COLUMNS = (
-    "name",
-    "scope",
-    "department",
-    "process_owner",
-    "phase",
-    "status",
-    "end_date",
-    "budget_dkk",
-)
+# The project table's columns: the fields the project model marks shown(overview=True),
+# Chefforum's one-line view of each project.
+TABLE_COLUMNS = OVERVIEW_FIELDS
+
+
+class TableCell(NamedTuple):
+    text: str | Markup
+    css: str  # "num" for amounts, "nowrap" for dates, "" otherwise
 
 
 class TableRow(NamedTuple):
     url: str
-    name: str
-    scope: str
-    department: str
-    process_owner: str
-    phase: str
-    status: Markup
-    end: str
-    slipped: bool
-    budget: str
+    name: str | Markup  # the row's header cell, a link to the project
+    cells: tuple[TableCell, ...]  # the other columns, in TABLE_COLUMNS order
+
+
+def _cell_writers(
+    labels: Mapping[str, str], text: ChartText, slip_text: str
+) -> list[Callable[[ProjectRow, Any], TableCell]]:
+    """For each column, how its value is shown: a choice by its label (status as its badge, so
+    never by colour alone), a date in Danish with the slip noted, an amount in kroner."""
+    status_badge = get_template_attribute("_macros.html", "status_badge")
+    badges = {key: status_badge(None if key == NO_STATUS else key) for key in STATUS_KEYS}
+    slip = Markup(' <span class="slip">({})</span>').format(slip_text)
+
+    def writer(name: str) -> Callable[[ProjectRow, Any], TableCell]:
+        kind, _ = value_type(ProjectCreate.model_fields[name])
+        if name == "status":
+            return lambda row, value: TableCell(badges[row.status_key], "")
+        if issubclass(kind, StrEnum):
+            return lambda row, value: TableCell(labels.get(value, value or ""), "")
+        if kind is date:
+            slips = name == "end_date"
+
+            def day(row: ProjectRow, value: Any) -> TableCell:
+                shown = text.day(value) if value else ""
+                if slips and row.slipped:
+                    return TableCell(Markup("{}{}").format(shown, slip), "nowrap")
+                return TableCell(shown, "nowrap")
+
+            return day
+        if kind is int and name.endswith("_dkk"):
+            return lambda row, value: TableCell(
+                text.money(value) if value is not None else "", "num"
+            )
+        if kind in (int, float):
+            return lambda row, value: TableCell("" if value is None else str(value), "num")
+        return lambda row, value: TableCell("" if value is None else str(value), "")
+
+    return [writer(name) for name in TABLE_COLUMNS[1:]]
 
 
 def _table(
@@ -344,21 +371,13 @@ def _table(
     """The project table's rows as the reader sees them: a thousand rows render in half the
     time when the template only prints text."""
     labels = {c.value: c.label for c in (*scopes, *phases)}
-    status_badge = get_template_attribute("_macros.html", "status_badge")
-    badges = {key: status_badge(None if key == NO_STATUS else key) for key in STATUS_KEYS}
-    day, money = text.day, text.money
+    labels.update({k.value: str(label(k)) for k in Kind})
+    writers = _cell_writers(labels, text, _("skredet"))
     return [
         TableRow(
             project_url(r.id),
-            r.name,
-            labels[r.scope],
-            r.department or "",
-            r.process_owner or "",
-            labels[r.phase],
-            badges[r.status_key],
-            day(r.end_date) if r.end_date else "",
-            r.slipped,
-            money(r.budget_dkk) if r.budget_dkk is not None else "",
+            r.shown[0],
+            tuple(write(r, value) for write, value in zip(writers, r.shown[1:], strict=True)),
         )
         for r in rows
     ]

@@ -20,6 +20,11 @@ from portfolio.domain import FIELD_LABELS, ChangeSource, Kind, Phase, Scope, Sta
 class Department(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=MAX_LENGTHS["department"], unique=True)
+    # For rollouts: the chief ("Chefen for …"), who updates the department's own cells; the
+    # head count; how much longer than the app's base time it needs (1.0 = the base time).
+    chief_id: int | None = Field(default=None, foreign_key="person.id")
+    head_count: int | None = None
+    implementation_factor: float = Field(default=1.0)
 
     projects: list["Project"] = Relationship(back_populates="department")
 
@@ -40,13 +45,20 @@ def shown(
     required: Any = None,
     blank: Any = None,
     datalist: str | None = None,
+    overview: bool = False,
 ) -> dict[str, Any]:
     """How the project's form shows a field, where its type cannot say: its fieldset (FIELDSETS
     in projects/forms.py), the hint under the label, the message when a required field is empty,
     the text of an optional choice's empty option, and the id of the datalist that suggests
-    values. Kept on the field (schema_extra) so a new field is written in one place."""
+    values; and whether the overview's one-line table (Chefforum's view) has it as a column.
+    Kept on the field (schema_extra) so a new field is written in one place."""
     form = {"group": group, "hint": hint, "required": required, "blank": blank}
-    return {"json_schema_extra": {"form": {**form, "datalist": datalist}}}
+    return {"json_schema_extra": {"form": {**form, "datalist": datalist}, "overview": overview}}
+
+
+def in_overview(info: FieldInfo) -> bool:
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    return extra.get("overview") is True
 
 
 def form_hints(info: FieldInfo) -> dict[str, Any]:
@@ -82,7 +94,7 @@ class ProjectBase(SQLModel):
     name: str = Field(
         max_length=MAX_LENGTHS["name"],
         index=True,
-        schema_extra=shown(required=_l("Projektet skal have et navn.")),
+        schema_extra=shown(required=_l("Projektet skal have et navn."), overview=True),
     )
     case_number: str | None = Field(
         default=None,
@@ -92,7 +104,7 @@ class ProjectBase(SQLModel):
     )
     scope: Scope = Field(
         sa_column=enum_column(Scope, nullable=False),
-        schema_extra=shown(required=_l("Vælg en projekttype.")),
+        schema_extra=shown(required=_l("Vælg en projekttype."), overview=True),
     )
     kind: Kind = Field(
         sa_column=enum_column(Kind, nullable=False),
@@ -100,12 +112,12 @@ class ProjectBase(SQLModel):
     )
     phase: Phase = Field(
         sa_column=enum_column(Phase, nullable=False),
-        schema_extra=shown("plan", required=_l("Vælg en fase.")),
+        schema_extra=shown("plan", required=_l("Vælg en fase."), overview=True),
     )
     status: Status | None = Field(
         default=None,
         sa_column=enum_column(Status, nullable=True),
-        schema_extra=shown("plan", blank=_l("Ingen status")),
+        schema_extra=shown("plan", blank=_l("Ingen status"), overview=True),
     )
     # Long texts are TEXT columns; their limit is checked, not the column's.
     status_comment: str | None = Field(
@@ -115,14 +127,16 @@ class ProjectBase(SQLModel):
         schema_extra=shown("plan", hint=_l("Hvorfor har projektet denne status?")),
     )
     start_date: date | None = Field(default=None, schema_extra=shown("plan"))
-    end_date: date | None = Field(default=None, schema_extra=shown("plan"))
+    end_date: date | None = Field(default=None, schema_extra=shown("plan", overview=True))
     baseline_end_date: date | None = Field(
         default=None,
         schema_extra=shown(
             "plan", hint=_l("Den først godkendte slutdato; viser om projektet er skredet.")
         ),
     )
-    budget_dkk: int | None = Field(default=None, sa_type=sa.BigInteger, schema_extra=shown("plan"))
+    budget_dkk: int | None = Field(
+        default=None, sa_type=sa.BigInteger, schema_extra=shown("plan", overview=True)
+    )
     description: str | None = Field(
         default=None, max_length=MAX_LENGTHS["description"], sa_type=sa.Text
     )
@@ -139,13 +153,16 @@ class ProjectReferences(SQLModel):
     department: str | None = Field(
         default=None,
         max_length=MAX_LENGTHS["department"],
-        schema_extra=shown("responsibility", datalist="departments-list"),
+        schema_extra=shown("responsibility", datalist="departments-list", overview=True),
     )
     process_owner: str | None = Field(
         default=None,
         max_length=MAX_LENGTHS["process_owner"],
         schema_extra=shown(
-            "responsibility", hint=_l("Chefen, der ejer projektet."), datalist="people-list"
+            "responsibility",
+            hint=_l("Chefen, der ejer projektet."),
+            datalist="people-list",
+            overview=True,
         ),
     )
     project_lead: str | None = Field(
@@ -233,3 +250,11 @@ SCALAR_FIELDS: tuple[str, ...] = tuple(ProjectBase.model_fields)
 REFERENCE_FIELDS: tuple[str, ...] = tuple(ProjectReferences.model_fields)
 PROJECT_FIELDS: tuple[str, ...] = reading_order(ProjectCreate.model_fields)
 PUBLIC_FIELDS: tuple[str, ...] = reading_order(ProjectPublic.model_fields)
+# The overview table's columns (shown(overview=True)), and the fields a list may sort by: all
+# but the long texts.
+OVERVIEW_FIELDS: tuple[str, ...] = tuple(
+    name for name in PROJECT_FIELDS if in_overview(ProjectCreate.model_fields[name])
+)
+SORT_FIELDS: tuple[str, ...] = tuple(
+    name for name in PROJECT_FIELDS if not is_long_text(ProjectCreate.model_fields[name])
+)

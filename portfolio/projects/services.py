@@ -24,12 +24,15 @@ from portfolio.projects.models import (
     PUBLIC_FIELDS,
     REFERENCE_FIELDS,
     SCALAR_FIELDS,
+    SORT_FIELDS,
     TRACKED_FIELDS,
     Department,
     Person,
     Project,
     ProjectBase,
+    ProjectCreate,
     StatusUpdate,
+    value_type,
 )
 from portfolio.users.audit import audit_entry, audit_row
 from portfolio.users.models import AuditEntry
@@ -445,20 +448,7 @@ def mark_reviewed(
 
 FILTER_KEYS = ("scope", "kind", "department", "process_owner", "phase", "status")
 NO_STATUS = "none"
-SORT_KEYS = (
-    "name",
-    "case_number",
-    "scope",
-    "kind",
-    "department",
-    "process_owner",
-    "project_lead",
-    "phase",
-    "status",
-    "start_date",
-    "end_date",
-    "budget_dkk",
-)
+SORT_KEYS = SORT_FIELDS
 
 
 @dataclass
@@ -513,6 +503,18 @@ LEAD = sa.orm.aliased(Person, name="lead")
 _Select = TypeVar("_Select", bound="sa.Select")
 
 
+def _sort_column(name: str) -> Any:
+    """What a list sorted by this field orders by: names without case, choices in their
+    order, and status worst first when ascending (that is what a reader looks for)."""
+    (column,) = project_columns([name])
+    if name == "status":
+        return _order_case(column, ["red", "yellow", "green"])
+    kind, _ = value_type(ProjectCreate.model_fields[name])
+    if issubclass(kind, StrEnum):
+        return _order_case(column, [member.value for member in kind])
+    return sa.func.lower(column) if kind is str else column
+
+
 def filter_projects(stmt: _Select, flt: ProjectFilter) -> _Select:
     """A select from Project, joined to Department, OWNER and LEAD, filtered and sorted as `flt`
     says. The project list and the overview both use it, so they always agree."""
@@ -553,21 +555,7 @@ def filter_projects(stmt: _Select, flt: ProjectFilter) -> _Select:
                 )
             )
         )
-    sort_column = {
-        "name": sa.func.lower(col(Project.name)),
-        "case_number": col(Project.case_number),
-        "scope": _order_case(Project.scope, [s.value for s in Scope]),
-        "kind": _order_case(Project.kind, [k.value for k in Kind]),
-        "department": sa.func.lower(col(Department.name)),
-        "process_owner": sa.func.lower(OWNER.name),
-        "project_lead": sa.func.lower(LEAD.name),
-        "phase": _order_case(Project.phase, [p.value for p in Phase]),
-        # Worst first when ascending: that is what a reader looks for.
-        "status": _order_case(Project.status, ["red", "yellow", "green"]),
-        "start_date": col(Project.start_date),
-        "end_date": col(Project.end_date),
-        "budget_dkk": col(Project.budget_dkk),
-    }[flt.sort]
+    sort_column = _sort_column(flt.sort)
     primary = sort_column.desc() if flt.descending else sort_column.asc()
     return stmt.order_by(primary.nulls_last(), sa.func.lower(col(Project.name)), col(Project.id))
 

@@ -21,6 +21,7 @@ from portfolio.permissions import Permission
 from portfolio.projects import services as svc
 from portfolio.projects.forms import ArchiveForm, ProjectEditForm, ProjectForm, StatusForm
 from portfolio.projects.models import Department, Person, Project
+from portfolio.rollout.grid import project_rollout
 from portfolio.users.audit import AuditFilter, list_audit
 
 bp = Blueprint("projects", __name__, url_prefix="/projekter")
@@ -107,6 +108,7 @@ def detail(project_id: int) -> str:
         archive_form=archive_form,
         csrf_form=CsrfForm(),
         field_labels=FIELD_LABELS,
+        **project_rollout(session, project_id),
     )
 
 

@@ -1,0 +1,1 @@
+"""Rollout plans: each municipality-wide app department by department."""

@@ -11,8 +11,10 @@ from werkzeug.wrappers import Response
 
 from portfolio.db import get_session
 from portfolio.domain import Role
+from portfolio.finance.models import Benefit
 from portfolio.permissions import (
     ENDPOINTS,
+    OWN_BENEFITS_ONLY,
     OWN_DEPARTMENT_ONLY,
     OWN_PROJECTS_ONLY,
     Permission,
@@ -44,6 +46,7 @@ class SessionUser(UserMixin):  # type: ignore[misc]
         permission: Permission,
         project: Project | None = None,
         department: Department | None = None,
+        benefit: Benefit | None = None,
     ) -> bool:
         if not has_permission(self.role, permission):
             return False
@@ -51,6 +54,8 @@ class SessionUser(UserMixin):  # type: ignore[misc]
             return self.person_id is not None and project.process_owner_id == self.person_id
         if department is not None and self.role == Role.owner and permission in OWN_DEPARTMENT_ONLY:
             return self.person_id is not None and department.chief_id == self.person_id
+        if benefit is not None and self.role == Role.owner and permission in OWN_BENEFITS_ONLY:
+            return self.person_id is not None and benefit.owner_id == self.person_id
         return True
 
 
@@ -63,6 +68,7 @@ class Anonymous(AnonymousUserMixin):  # type: ignore[misc]
         permission: Permission,
         project: Project | None = None,
         department: Department | None = None,
+        benefit: Benefit | None = None,
     ) -> bool:
         return False
 

@@ -7,6 +7,9 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from portfolio import errors, main
+    from portfolio.finance import benefit_views as benefits
+    from portfolio.finance import sheet_views as finance_sheets
+    from portfolio.finance import views as finance
     from portfolio.imports import views as imports
     from portfolio.meetings import views as meetings
     from portfolio.overview import views as overview
@@ -28,6 +31,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(rollout_plan.bp)
     app.register_blueprint(rollout_sheet.bp)
     app.register_blueprint(rollout.bp)
+    app.register_blueprint(finance_sheets.bp)
+    app.register_blueprint(finance.bp)
+    app.register_blueprint(benefits.bp)
     errors.register(app)
     app.jinja_env.globals["url_with"] = url_with
 

@@ -114,6 +114,68 @@ def _layout(text: ChartText, **extra: Any) -> dict[str, Any]:
     return layout
 
 
+def today_marks(today: date, text: ChartText) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A dashed line at today across the plot, and its label ("I dag 02-12-2026") under it."""
+    line = {
+        "type": "line",
+        "xref": "x",
+        "yref": "paper",
+        "x0": today.isoformat(),
+        "x1": today.isoformat(),
+        "y0": 0,
+        "y1": 1,
+        "line": {"color": INK, "width": 2, "dash": "dash"},
+    }
+    note = {
+        "xref": "x",
+        "yref": "paper",
+        "x": today.isoformat(),
+        "y": 0,
+        "yanchor": "top",
+        "text": f"{escape(text.today)} {text.day(today)}",
+        "showarrow": False,
+        "bgcolor": "#ffffff",
+        "font": {"size": 13},
+    }
+    return line, note
+
+
+def timeline_layout(
+    text: ChartText, rows: Sequence[str], *, yaxis: Mapping[str, Any] | None = None, **extra: Any
+) -> dict[str, Any]:
+    """A timeline's layout: bars laid over a date axis on top, a category row per item in the
+    given order, the legend under the "today" label (today_marks)."""
+    return _layout(
+        text,
+        barmode="overlay",
+        legend={
+            "orientation": "h",
+            "yanchor": "top",
+            "y": -40 / (ROW_PX * max(len(rows), 1)),
+            "x": 0,
+            "itemclick": False,
+            "itemdoubleclick": False,
+        },
+        xaxis={
+            "type": "date",
+            "side": "top",
+            "gridcolor": GRID,
+            "fixedrange": True,
+            "automargin": True,
+        },
+        yaxis={
+            "type": "category",
+            "categoryorder": "array",
+            "categoryarray": list(rows),
+            "autorange": "reversed",
+            "automargin": True,
+            "fixedrange": True,
+            **(yaxis or {}),
+        },
+        **extra,
+    )
+
+
 def _marker(status: str) -> dict[str, Any]:
     return {
         "color": STATUS_COLOURS[status],
@@ -484,38 +546,14 @@ def timeline_chart(
                 "customdata": [r.url for r in with_baseline],
             }
         )
-    layout = _layout(
+    line, note = today_marks(today, text)
+    layout = timeline_layout(
         text,
-        barmode="overlay",
+        keys,
         height=150 + ROW_PX * max(len(keys), 1),
         margin={"l": 8, "r": 24, "t": 40, "b": 8, "pad": 4},
+        yaxis={"tickmode": "array", "tickvals": keys, "ticktext": ticks},
         uniformtext={"minsize": 10, "mode": "hide"},
-        legend={
-            "orientation": "h",
-            "yanchor": "top",
-            "y": -40 / (ROW_PX * max(len(keys), 1)),  # under the "today" label
-            "x": 0,
-            "itemclick": False,
-            "itemdoubleclick": False,
-        },
-        xaxis={
-            "type": "date",
-            "side": "top",
-            "gridcolor": GRID,
-            "fixedrange": True,
-            "automargin": True,
-        },
-        yaxis={
-            "type": "category",
-            "categoryorder": "array",
-            "categoryarray": keys,
-            "tickmode": "array",
-            "tickvals": keys,
-            "ticktext": ticks,
-            "autorange": "reversed",
-            "automargin": True,
-            "fixedrange": True,
-        },
         shapes=[
             *(
                 {
@@ -532,30 +570,9 @@ def timeline_chart(
                 }
                 for i in headings
             ),
-            {
-                "type": "line",
-                "xref": "x",
-                "yref": "paper",
-                "x0": today.isoformat(),
-                "x1": today.isoformat(),
-                "y0": 0,
-                "y1": 1,
-                "line": {"color": INK, "width": 2, "dash": "dash"},
-            },
+            line,
         ],
-        annotations=[
-            {
-                "xref": "x",
-                "yref": "paper",
-                "x": today.isoformat(),
-                "y": 0,
-                "yanchor": "top",
-                "text": f"{escape(text.today)} {text.day(today)}",
-                "showarrow": False,
-                "bgcolor": "#ffffff",
-                "font": {"size": 13},
-            }
-        ],
+        annotations=[note],
     )
     return _figure(data, layout)
 

@@ -49,6 +49,13 @@ def require_current_schema() -> None:
 
 def _load_demo(reset: bool) -> None:
     from portfolio.demo.services import create_demo_users, load_demo_portfolio, portfolio_is_empty
+    from portfolio.finance.models import (
+        Benefit,
+        BenefitMeasurement,
+        Pool,
+        PoolMovement,
+        ProjectSpending,
+    )
     from portfolio.imports.models import ImportRun
     from portfolio.meetings.models import (
         Meeting,
@@ -66,6 +73,12 @@ def _load_demo(reset: bool) -> None:
         if reset:
             session.execute(sa.update(Meeting).values(previous_meeting_id=None))
             for model in (
+                # Append-only in the ORM (a Core delete empties them); a grant names a meeting.
+                BenefitMeasurement,
+                Benefit,
+                PoolMovement,
+                Pool,
+                ProjectSpending,
                 MeetingItem,
                 MeetingSnapshot,
                 MeetingRolloutSnapshot,
@@ -412,6 +425,7 @@ def pack_command(day: str, fmt: str, output: Path, query: str) -> None:
 
 
 # The group's commands; portfolio/console.py lists them for `portfolio --help` without this module.
+from portfolio.finance.cli import benefits_command, pools_command  # noqa: E402
 from portfolio.rollout.cli import rollout_group  # noqa: E402  (it uses the helpers above)
 
 COMMANDS: dict[str, click.Command] = {
@@ -426,6 +440,8 @@ COMMANDS: dict[str, click.Command] = {
         export_command,
         pack_command,
         rollout_group,
+        pools_command,
+        benefits_command,
     )
     if command.name is not None
 }

@@ -18,12 +18,14 @@ DEBUG_ENV = "PORTFOLIO_DEBUG"
 # What `portfolio --help` lists, so that listing imports neither the commands nor the app
 # (tests/test_cli_startup.py checks these against the commands' own docstrings).
 SUMMARIES = {
+    "benefits": "Vis gevinsterne med seneste måling og realisering.",
     "create-user": "Opret en bruger.",
     "demo": "Opret databasen og indlæs demoporteføljen og en demobruger pr. rolle.",
     "export": "Eksportér porteføljen som regneark i projektarkets form.",
     "import": "Importér projektporteføljearket (.xlsx).",
     "init-db": "Opret eller opdatér databasens tabeller.",
     "pack": "Skriv mødepakken til Chefforum som HTML, PDF, Excel eller Word.",
+    "pools": "Vis puljerne med saldo og bevægelser.",
     "projects": "Vis alle projekter.",
     "rollout": "Vis udrulningen pr. afdeling, eller foreslå en plan.",
     "run": "Start Portefølje (waitress).",

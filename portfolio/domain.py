@@ -62,6 +62,32 @@ class RolloutState(StrEnum):
     not_relevant = "not_relevant"
 
 
+class MovementKind(StrEnum):
+    """A line in a pool's ledger; nothing is edited or deleted, a mistake is a new line."""
+
+    deposit = "deposit"  # money into the pool, with its source
+    grant = "grant"  # to a project, by a decision
+    release = "release"  # an unused grant back to the pool
+    return_ = "return"  # realised economic gains sent back by the pool's rule
+    correction = "correction"  # signed, with its reason
+
+
+class BenefitType(StrEnum):
+    economic = "economic"  # kr. per year
+    time = "time"  # hours (or FTE) per year, optionally valued in kr. per hour
+    qualitative = "qualitative"  # a described goal, assessed on a scale
+
+
+class Assessment(StrEnum):
+    """A qualitative benefit's scale; never forced into a number."""
+
+    # Values differ from every other enum's: LABELS is keyed by them (StrEnums compare as str).
+    not_begun = "not_begun"
+    underway = "underway"
+    partly = "partly"
+    realised = "realised"
+
+
 # Shown beside the word, so a state never rests on colour alone.
 ROLLOUT_SYMBOLS = {
     RolloutState.not_started: "○",
@@ -106,6 +132,18 @@ LABELS = {
     RolloutState.live: _l("I drift"),
     RolloutState.postponed: _l("Udskudt"),
     RolloutState.not_relevant: _l("Ikke relevant"),
+    MovementKind.deposit: _l("Indskud"),
+    MovementKind.grant: _l("Bevilling"),
+    MovementKind.release: _l("Frigivet bevilling"),
+    MovementKind.return_: _l("Tilbageløb af gevinst"),
+    MovementKind.correction: _l("Rettelse"),
+    BenefitType.economic: _l("Økonomisk"),
+    BenefitType.time: _l("Frigjort tid"),
+    BenefitType.qualitative: _l("Kvalitativ"),
+    Assessment.not_begun: _l("Ikke påbegyndt"),
+    Assessment.underway: _l("På vej"),
+    Assessment.partly: _l("Delvist realiseret"),
+    Assessment.realised: _l("Realiseret"),
 }
 
 ACTION_LABELS = {
@@ -171,7 +209,18 @@ def label(value: StrEnum | str | None) -> str:
     """The user-facing label of an enum value; empty for None."""
     if value is None or value == "":
         return ""
-    for enum in (Scope, Kind, Phase, Status, Role, ChangeSource, RolloutState):
+    for enum in (
+        Scope,
+        Kind,
+        Phase,
+        Status,
+        Role,
+        ChangeSource,
+        RolloutState,
+        MovementKind,
+        BenefitType,
+        Assessment,
+    ):
         try:
             return str(LABELS[enum(value)])
         except ValueError:

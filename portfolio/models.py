@@ -1,8 +1,16 @@
 """Every table, imported once so SQLModel's metadata (Alembic, tests) knows them all."""
 
+from portfolio.finance.models import (
+    Benefit,
+    BenefitMeasurement,
+    Pool,
+    PoolMovement,
+    ProjectSpending,
+)
 from portfolio.imports.models import ImportRun
 from portfolio.meetings.models import (
     Meeting,
+    MeetingFinanceSnapshot,
     MeetingItem,
     MeetingRolloutSnapshot,
     MeetingSnapshot,
@@ -13,16 +21,22 @@ from portfolio.users.models import AuditEntry, LoginAttempt, User
 
 __all__ = [
     "AuditEntry",
+    "Benefit",
+    "BenefitMeasurement",
     "Blackout",
     "Department",
     "ImportRun",
     "LoginAttempt",
     "Meeting",
+    "MeetingFinanceSnapshot",
     "MeetingItem",
     "MeetingRolloutSnapshot",
     "MeetingSnapshot",
     "Person",
+    "Pool",
+    "PoolMovement",
     "Project",
+    "ProjectSpending",
     "Rollout",
     "RolloutCell",
     "RolloutChange",

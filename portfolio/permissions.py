@@ -21,6 +21,8 @@ class Permission(StrEnum):
     manage_meetings = "manage_meetings"  # prepare, publish and minute Chefforum's packs
     plan_rollout = "plan_rollout"  # propose and apply rollout plans, change every cell
     update_rollout = "update_rollout"  # state, readiness, blocker, go-live (chiefs: own department)
+    manage_finance = "manage_finance"  # pools, their movements, grants, spending, benefits
+    record_benefit = "record_benefit"  # measurements and assessments (chiefs: own benefits)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -37,6 +39,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.manage_meetings,
             Permission.plan_rollout,
             Permission.update_rollout,
+            Permission.manage_finance,
+            Permission.record_benefit,
         }
     ),
     Role.owner: frozenset(
@@ -46,6 +50,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.update_status,
             Permission.review,
             Permission.update_rollout,
+            Permission.record_benefit,
         }
     ),
     Role.reader: frozenset({Permission.view, Permission.export}),
@@ -55,6 +60,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 OWN_PROJECTS_ONLY: frozenset[Permission] = frozenset({Permission.update_status, Permission.review})
 # Permissions an owner holds only for the departments they are the chief of (rollout cells).
 OWN_DEPARTMENT_ONLY: frozenset[Permission] = frozenset({Permission.update_rollout})
+# Permissions an owner holds only for the benefits they own (gevinstejer).
+OWN_BENEFITS_ONLY: frozenset[Permission] = frozenset({Permission.record_benefit})
 
 # Every endpoint of the app, and what it needs. None: open to anyone, also without login.
 # create_app refuses to start if a route is missing here, so no route goes unguarded.
@@ -113,6 +120,26 @@ ENDPOINTS: dict[str, Permission | None] = {
     "rollout_sheet.upload": Permission.plan_rollout,
     "rollout_sheet.preview": Permission.plan_rollout,
     "rollout_sheet.apply": Permission.plan_rollout,
+    # Pools and their ledger: everyone reads; editors and admins write (and open the forms).
+    "finance.index": Permission.view,
+    "finance.create_pool": Permission.manage_finance,
+    "finance.pool": Permission.view,
+    "finance.deposit": Permission.manage_finance,
+    "finance.grant": Permission.manage_finance,
+    "finance.release": Permission.manage_finance,
+    "finance.correction": Permission.manage_finance,
+    "finance.confirm_return": Permission.manage_finance,
+    "finance.record_return": Permission.manage_finance,
+    "finance.set_spending": Permission.manage_finance,
+    "finance_sheets.ledger": Permission.export,
+    "finance_sheets.benefits": Permission.export,
+    # Benefits: everyone reads; a measurement or assessment is checked again in the view (a
+    # chief only on the benefits they own); editors and admins create and edit benefits.
+    "benefits.index": Permission.view,
+    "benefits.detail": Permission.view,
+    "benefits.record": Permission.record_benefit,
+    "benefits.create": Permission.manage_finance,
+    "benefits.edit": Permission.manage_finance,
 }
 
 

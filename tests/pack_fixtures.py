@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, date, datetime
+from typing import Any
 
 from portfolio.meetings.pack import (
     Change,
@@ -179,7 +180,96 @@ __all__ = [
     "SCRIPT",
     "Change",
     "ChangeKind",
+    "finance_state",
     "make_pack",
     "pack_project",
     "rollout_plan",
 ]
+
+
+def finance_state(taken_on: date = date(2026, 12, 1), *, note: str | None = None) -> Any:
+    """A hand-made frozen ledger: the 2018 pool with its deposit and two grants (balance 0),
+    and one benefit of each type; `note` goes on the second grant."""
+    from portfolio.domain import Assessment, BenefitType, MovementKind
+    from portfolio.meetings.finance_item import (
+        FinanceBenefit,
+        FinanceMeasurement,
+        FinanceMovement,
+        FinancePool,
+        FinanceState,
+    )
+
+    pool = FinancePool(
+        pool_id=1,
+        name="Digitaliseringsrådets pulje",
+        owner_body="Digitaliseringsrådet",
+        established_on=date(2017, 9, 1),
+        deposited=600_000,
+        granted=600_000,
+        rule_return=200_000,
+    )
+    lines = (
+        FinanceMovement(
+            1,
+            pool.name,
+            MovementKind.deposit,
+            600_000,
+            date(2017, 9, 1),
+            source="Digitaliseringsstyregruppen",
+        ),
+        FinanceMovement(
+            2,
+            pool.name,
+            MovementKind.grant,
+            350_000,
+            date(2017, 11, 1),
+            project="Fælles om Målet",
+            decision="Direktørforum",
+        ),
+        FinanceMovement(
+            3,
+            pool.name,
+            MovementKind.grant,
+            250_000,
+            date(2018, 2, 1),
+            project="Kvalitetskontrol",
+            decision="sagsnr. 85.13.00-000-1-18",
+            note=note,
+        ),
+    )
+    benefits = (
+        FinanceBenefit(
+            1,
+            "Fælles om Målet",
+            "Lavere licensudgifter",
+            BenefitType.economic,
+            unit="kr./år",
+            baseline=0.0,
+            target=200_000.0,
+            latest=200_000.0,
+            latest_on=date(2019, 12, 1),
+            realised_pct=100.0,
+            gain_dkk=200_000,
+        ),
+        FinanceBenefit(
+            2,
+            "Kvalitetskontrol",
+            "Korrekt journalisering",
+            BenefitType.qualitative,
+            assessment=Assessment.partly,
+            evidence=note or "Stikprøve: 80 % korrekt.",
+        ),
+    )
+    measurements = (
+        FinanceMeasurement(
+            1,
+            2,
+            "Kvalitetskontrol",
+            "Korrekt journalisering",
+            BenefitType.qualitative,
+            date(2019, 1, 15),
+            assessment=Assessment.partly,
+            comment=note,
+        ),
+    )
+    return FinanceState(taken_on, (pool,), lines, benefits, measurements)

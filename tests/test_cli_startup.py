@@ -34,3 +34,22 @@ def test_help_loads_neither_the_commands_nor_the_database_layer() -> None:
     assert done.returncode == 0, done.stderr
     assert "import       Importér projektporteføljearket (.xlsx)." in done.stdout
     assert done.stdout.splitlines()[-1] == "loaded: "
+
+
+APP_PROBE = """
+import sys
+from portfolio import create_app
+create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "probe"})
+heavy = ("openpyxl", "docx", "alembic", "hypothesis")
+print("loaded:", ",".join(sorted(m for m in heavy if m in sys.modules)))
+"""
+
+
+def test_building_the_app_loads_no_workbook_or_document_library() -> None:
+    """Every command and worker builds the app: the sheet readers and writers, Word and the
+    migrations are loaded by the pages and commands that use them, not at start."""
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", APP_PROBE], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "loaded: "

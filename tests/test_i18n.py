@@ -170,8 +170,8 @@ def test_the_committed_mo_is_compiled_from_the_current_po() -> None:
 # --- the running app ---------------------------------------------------------------------------
 
 DANISH_LETTERS = re.compile(r"[æøåÆØÅ]")
-# Words that stay Danish in English: the product's name and the language selector's endonym.
-KEPT_DANISH = ("Portefølje", "Dansk")
+# Proper names stay Danish in English: the product, the language's own name, the council.
+KEPT_DANISH = ("Portefølje", "Dansk", "Digitaliseringsrådet")
 
 
 @pytest.fixture
@@ -370,3 +370,19 @@ def test_one_set_of_danish_formats_serves_pages_charts_and_exports(app: Flask) -
     with app.test_request_context():
         assert format_money(1_250_000) == "1.250.000 kr."
         assert format_money(1_250_000, "en") == "DKK 1,250,000"
+
+
+def test_every_choice_has_its_own_label() -> None:
+    """LABELS is keyed by enum values, and StrEnums compare as their text: two enums sharing
+    a value (a rollout's and an assessment's "not_started") would show one's label for the
+    other."""
+    from enum import StrEnum
+
+    from portfolio.domain import LABELS, label
+
+    enums = {type(key) for key in LABELS}
+    values = [member.value for enum in enums for member in enum]  # type: ignore[attr-defined]
+    assert len(values) == len(set(values))
+    assert all(issubclass(enum, StrEnum) for enum in enums)
+    for key, text in LABELS.items():
+        assert label(key) == str(text)

@@ -17,7 +17,8 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlmodel import Session, select
 
-from portfolio.domain import Role
+from portfolio.domain import MovementKind, Role
+from portfolio.finance.services import add_movement, create_pool
 from portfolio.meetings import services as svc
 from portfolio.meetings.models import Meeting, MeetingSnapshot
 from portfolio.meetings.pack import PackMode
@@ -211,6 +212,33 @@ def test_a_draft_can_be_deleted_but_a_published_pack_cannot(
     before = snapshot(session)
     response = client.post(f"{PAGE}/slet", data={"csrf_token": token}, follow_redirects=True)
     assert "kan ikke slettes" in response.get_data(as_text=True)
+    assert snapshot(session) == before
+
+
+def test_a_draft_named_as_a_grants_decision_cannot_be_deleted(
+    client: FlaskClient, session: Session, make_project: Callable[..., Project]
+) -> None:
+    project = make_project()
+    meeting = _create(session)
+    pool = create_pool(
+        session=session,
+        name="Puljen",
+        owner_body="Digitaliseringsrådet",
+        established_on=date(2026, 1, 1),
+    )
+    for kind, extra in (
+        (MovementKind.deposit, {"source": "Budget"}),
+        (MovementKind.grant, {"project_id": project.id, "decision_meeting_id": meeting.id}),
+    ):
+        add_movement(
+            session=session, pool=pool, kind=kind, amount_dkk=1000, occurred_on=date(2026, 1, 2),
+            actor="test", **extra,
+        )  # fmt: skip
+    session.commit()
+    before = snapshot(session)
+    token = csrf_token(client, PAGE)
+    response = client.post(f"{PAGE}/slet", data={"csrf_token": token}, follow_redirects=True)
+    assert "beslutningen bag en bevilling" in response.get_data(as_text=True)
     assert snapshot(session) == before
 
 

@@ -4,12 +4,17 @@ conflict, and the history stays an unbroken chain."""
 
 from __future__ import annotations
 
+import re
 import threading
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import ExitStack
 from datetime import date, timedelta
+from http.cookiejar import CookieJar
 
 import pytest
 import sqlalchemy as sa
@@ -21,6 +26,7 @@ from portfolio.projects.models import Person, Project, StatusUpdate
 from portfolio.users.models import AuditEntry
 from tests.conftest import scratch_postgres_database
 from tests.live_server import (
+    DEMO_PASSWORD,
     Browser,
     LiveServer,
     Reply,
@@ -348,3 +354,70 @@ def test_two_new_projects_with_one_case_number_at_once_make_one_project(live: Li
     assert all(r.status in (200, 409) for r in losers), [r.status for r in losers]
     assert all("bruges allerede" in r.html or "gemte det samme" in r.html for r in losers)
     assert "Traceback" not in log, log[log.find("Traceback") - 500 :][:6000]
+
+
+# --- many writers at once -------------------------------------------------------------------------
+
+WRITERS = 6
+UPDATES_EACH = 8
+
+
+def _writer(base: str, project_id: int, n: int) -> list[int]:
+    """One user: logs in, then changes the comment of one project n times, as a browser would."""
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+    def form(url: str) -> tuple[str, str | None]:
+        html = opener.open(base + url, timeout=60).read().decode()
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+        version = re.search(r'name="version"[^>]*value="(\d+)"', html)
+        return token.group(1) if token else "", version.group(1) if version else None
+
+    def post(url: str, data: dict[str, str]) -> int:
+        body = urllib.parse.urlencode(data).encode()
+        try:
+            return int(opener.open(base + url, body, timeout=60).status)
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    token, _ = form("/login")
+    codes = [post("/login", {"csrf_token": token, "email": EDITOR, "password": DEMO_PASSWORD})]
+    page = f"/projekter/{project_id}"
+    for i in range(n):
+        token, version = form(page)
+        codes.append(
+            post(
+                f"{page}/status",
+                {
+                    "csrf_token": token,
+                    "version": version or "",
+                    "status": "yellow",
+                    "phase": "implementation",
+                    "status_comment": f"skriver {project_id} opdatering {i}",
+                },
+            )
+        )
+    return codes
+
+
+def test_concurrent_writers_under_several_workers_lose_nothing(live: Live) -> None:
+    """Several users, each changing a project of their own over and over through the four
+    workers at once: no lock errors, no lost write."""
+    server, _a, _b, engine = live
+    ids = _projects(engine, "strategic", WRITERS, skip=1)
+    with Session(engine) as s:
+        before = len(s.exec(select(StatusUpdate)).all())
+    with ProcessPoolExecutor(WRITERS) as pool:
+        results = list(pool.map(_writer, [server.base] * WRITERS, ids, [UPDATES_EACH] * WRITERS))
+    log = server.log()
+    codes = [c for r in results for c in r]
+    # Each writer works on its own project, so no save of theirs is a conflict.
+    assert all(c in (200, 302) for c in codes), codes
+    assert "database is locked" not in log and "Traceback" not in log, log[-3000:]
+    with Session(engine) as s:
+        comments = s.exec(select(StatusUpdate).where(StatusUpdate.field == "status_comment")).all()
+        texts = {u.new_value for u in comments}
+        for pid in ids:
+            for i in range(UPDATES_EACH):
+                assert f"skriver {pid} opdatering {i}" in texts
+        assert len(s.exec(select(StatusUpdate)).all()) >= before + WRITERS * UPDATES_EACH

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, func, select
 
 from importers.workbook import read_workbook
 from portfolio.demo.data import person_titles
+from portfolio.demo.finance import load_demo_finance
 from portfolio.demo.rollout import load_demo_rollouts
 from portfolio.domain import ChangeSource
 from portfolio.imports.services import apply_import, preview_import, sha256_of
@@ -53,6 +54,7 @@ def load_demo_portfolio(*, session: Session, actor: str, now: datetime | None = 
     session.flush()
     load_demo_rollouts(session=session, actor=actor, now=when)
     session.flush()
+    load_demo_finance(session=session, actor=actor, now=when)
     return run.created
 
 

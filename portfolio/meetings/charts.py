@@ -13,6 +13,8 @@ from flask_babel import gettext as _
 from portfolio import charts
 from portfolio.charts import DANISH, STATUS_KEYS, Category, ChartText
 from portfolio.domain import Phase, Scope, label
+from portfolio.finance.charts import waterfall_description, waterfall_figure, waterfall_steps
+from portfolio.meetings.finance_item import FinancePool
 from portfolio.meetings.pack import Pack, PackProject
 from portfolio.rollout.charts import gantt_columns, gantt_description, gantt_figure, gantt_table
 
@@ -179,3 +181,29 @@ def rollout_charts(pack: Pack, text: ChartText = DANISH) -> list[RolloutChart]:
             )
         )
     return found
+
+
+# --- the pool orientation's Bilag ---------------------------------------------------------------
+
+
+def pool_chart(pool: FinancePool, chart_id: str, text: ChartText = DANISH) -> PackChart:
+    """The pool from its deposits through grants, releases and returns to its balance: the
+    pool page's waterfall, from the figures frozen with the pack."""
+    figures = pool.figures
+    title = _("Puljens midler: %(pool)s", pool=pool.name)
+    return PackChart(
+        id=chart_id,
+        title=title,
+        figure=waterfall_figure(figures, title=title, text=text),
+        columns=[_("Post"), _("Beløb (kr.)")],
+        rows=[(s.label, [s.amount]) for s in waterfall_steps(figures)],
+        description=waterfall_description(pool.name, figures, text),
+        status_keys=("amount",),
+    )
+
+
+def finance_charts(pack: Pack, text: ChartText = DANISH) -> list[PackChart]:
+    """The pool orientation's chart (its Bilag); none without the item."""
+    if pack.pool_orientation is None:
+        return []
+    return [pool_chart(pack.pool_orientation.pool, "pack-pool-orientation-chart", text)]

@@ -9,7 +9,7 @@ from typing import NamedTuple
 from flask_babel import force_locale
 from sqlmodel import Session
 
-from portfolio.meetings.charts import pack_charts, rollout_charts
+from portfolio.meetings.charts import finance_charts, pack_charts, rollout_charts
 from portfolio.meetings.models import Meeting
 from portfolio.meetings.services import build_pack
 from portfolio.projects.services import ProjectFilter
@@ -79,7 +79,11 @@ def export_pack(
             images = None
             if chromium:
                 try:
-                    pictures = [*charts, *(c.as_pack_chart() for c in rollout_charts(pack))]
+                    pictures = [
+                        *charts,
+                        *(c.as_pack_chart() for c in rollout_charts(pack)),
+                        *finance_charts(pack),
+                    ]
                     images = chart_images(pictures, chromium=chromium)
                 except ChromiumError:
                     # The agenda item matters more than its pictures: the numbers go in instead.

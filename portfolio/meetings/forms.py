@@ -30,6 +30,16 @@ ROLLOUT_LABEL = _l("Udrulningsplanen som punkt til beslutning")
 ROLLOUT_HINT = _l(
     "Punktets tekst skrives ud fra udrulningen og fastfryses, når pakken offentliggøres."
 )
+FINANCE_LABEL = _l("Afsnittet “Finansiering og gevinster” i porteføljepunktet")
+FINANCE_HINT = _l(
+    "Puljernes status, bevillinger, tilbageløb og gevinster, og hvad der er nyt siden sidste "
+    "møde; fastfryses, når pakken offentliggøres."
+)
+POOL_LABEL = _l("Skriftlig orientering om Digitaliseringsrådets pulje som eget punkt")
+POOL_HINT = _l(
+    "Punktet til orientering skrives ud fra puljens regnskab og fastfryses, når pakken "
+    "offentliggøres."
+)
 TEXT_HINT = _l(
     "Lad feltet stå tomt for at bruge forslaget, som følger porteføljen indtil pakken "
     "offentliggøres."
@@ -49,6 +59,8 @@ class MeetingForm(FlaskForm):
     )
     mode = RadioField(_l("Pakkens indhold"), choices=MODE_CHOICES, default=PackMode.complete.value)
     include_rollout = BooleanField(ROLLOUT_LABEL, description=ROLLOUT_HINT)
+    include_finance = BooleanField(FINANCE_LABEL, description=FINANCE_HINT)
+    include_pool_orientation = BooleanField(POOL_LABEL, description=POOL_HINT)
 
 
 class MeetingTextForm(VersionedForm):
@@ -82,6 +94,13 @@ class MeetingTextForm(VersionedForm):
     rollout_beslutning = TextAreaField(
         _l("Beslutning om udrulningsplanen"),
         description=_l("Chefforums beslutning om udrulningsplanen; skrives efter mødet."),
+        validators=[Optional(), Length(max=20000)],
+    )
+    include_finance = BooleanField(FINANCE_LABEL, description=FINANCE_HINT)
+    include_pool_orientation = BooleanField(POOL_LABEL, description=POOL_HINT)
+    pool_beslutning = TextAreaField(
+        _l("Beslutning om den skriftlige orientering"),
+        description=_l("Fx “Chefforum tog orienteringen til efterretning.”; skrives efter mødet."),
         validators=[Optional(), Length(max=20000)],
     )
 

@@ -32,6 +32,18 @@ class Meeting(SQLModel, table=True):
     rollout_beslutning: str = Field(
         default="", sa_type=sa.Text, sa_column_kwargs={"server_default": ""}
     )
+    # Funding pools and benefits (issue 15): the section "Finansiering og gevinster" in the
+    # portfolio item, and a pool's written orientation as an item of its own, til orientering;
+    # its texts are suggested from the ledger and frozen at publishing.
+    include_finance: bool = Field(
+        default=False, sa_column_kwargs={"server_default": sa.false()}, nullable=False
+    )
+    include_pool_orientation: bool = Field(
+        default=False, sa_column_kwargs={"server_default": sa.false()}, nullable=False
+    )
+    pool_beslutning: str = Field(
+        default="", sa_type=sa.Text, sa_column_kwargs={"server_default": ""}
+    )
     published_at: datetime | None = None
     published_by: str | None = Field(default=None, max_length=200)
     # Fixed when published, so a pack compares with the same meeting for ever.
@@ -61,6 +73,18 @@ class MeetingRolloutSnapshot(SQLModel, table=True):
     published: written once, never changed (portfolio/meetings/rollout_item.py's JSON)."""
 
     __tablename__ = "meeting_rollout_snapshot"
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", unique=True)
+    data: str = Field(sa_type=sa.Text)
+
+
+class MeetingFinanceSnapshot(SQLModel, table=True):
+    """The pools, ledger lines, benefits and measurements, and the orientation's text, as they
+    stood when the meeting's pack was published: written once, never changed
+    (portfolio/meetings/finance_item.py's JSON)."""
+
+    __tablename__ = "meeting_finance_snapshot"
 
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id", unique=True)

@@ -26,6 +26,7 @@ from sqlmodel.main import SQLModelConfig
 from portfolio.charts import NO_STATUS
 from portfolio.domain import is_slipped, label
 from portfolio.formats import danish_day, danish_money, long_date
+from portfolio.meetings.finance_item import FinanceChanges, FinanceSection, PoolOrientation
 from portfolio.meetings.rollout_item import (
     RolloutChange,
     RolloutChangeKind,
@@ -280,6 +281,12 @@ class Pack:
     # rollout to compare with (else there is nothing to say).
     rollout_changes: list[RolloutChange] = field(default_factory=list)
     rollout_compared: bool = False
+    # Funding pools and benefits (issue 15): the section "Finansiering og gevinster" and the
+    # pool's written orientation as an item of its own, when the meeting takes them up; the
+    # ledger's and the benefits' changes since the last meeting (None: nothing to compare with).
+    finance: FinanceSection | None = None
+    pool_orientation: PoolOrientation | None = None
+    finance_changes: FinanceChanges | None = None
 
     @property
     def is_draft(self) -> bool:

@@ -18,7 +18,14 @@ from flask_babel import ngettext
 
 from portfolio.domain import label
 from portfolio.formats import danish_day, danish_money, long_date
-from portfolio.meetings.charts import PackChart, RolloutChart, rollout_charts
+from portfolio.meetings.charts import PackChart, RolloutChart, finance_charts, rollout_charts
+from portfolio.meetings.finance_item import (
+    FinanceMovement,
+    describe_measurement,
+    describe_movement,
+    movement_title,
+    pool_figures,
+)
 from portfolio.meetings.pack import (
     Pack,
     PackItem,
@@ -305,6 +312,160 @@ def _rollout_item(doc: Any, pack: Pack, images: Mapping[str, bytes] | None) -> N
         _gantt(doc, chart, (images or {}).get(chart.id))
 
 
+def _bullet(doc: Any, lead: str, text: str) -> None:
+    paragraph = doc.add_paragraph(style="List Bullet")
+    paragraph.add_run(clean(lead)).bold = True
+    paragraph.add_run(": " + clean(text))
+
+
+def _finance(doc: Any, pack: Pack) -> None:
+    """The section "Finansiering og gevinster": the pools' status, what is new since the last
+    meeting (or every ledger line at the first), and the benefits, behind plan first."""
+    section = pack.finance
+    if section is None:
+        return
+    state = section.state
+    _heading(doc, _("Finansiering og gevinster"), 2)
+    doc.add_paragraph(_("Puljer og gevinster pr. %(day)s.", day=danish_day(state.taken_on)))
+    _heading(doc, _("Puljernes status"), 3)
+    _table(
+        doc,
+        [_("Pulje"), _("Indskud"), _("Bevilget"), _("Frigivet"), _("Tilbageløb"), _("Saldo")],
+        [
+            [
+                p.name,
+                *(
+                    danish_money(a)
+                    for a in (p.deposited, p.granted, p.released, p.returned, p.balance)
+                ),
+            ]
+            for p in state.pools
+        ],
+    )
+    _heading(doc, _("Bevillinger, tilbageløb og målinger siden sidste møde"), 3)
+    if section.changes is None:
+        doc.add_paragraph(
+            _("Intet tidligere møde at sammenligne med: alle puljernes bevægelser vises.")
+        )
+        for m in state.movements:
+            _bullet(doc, f"{label(m.kind)}, {m.pool}", describe_movement(m))
+    elif not section.changes:
+        doc.add_paragraph(
+            _(
+                "Ingen nye bevillinger, tilbageløb eller målinger siden mødet %(day)s.",
+                day=_day(section.previous_meeting_date),
+            )
+        )
+    else:
+        doc.add_paragraph(
+            _("Sammenlignet med mødet %(day)s.", day=_day(section.previous_meeting_date))
+        )
+        for kind, lines in section.changes.by_kind():
+            _heading(doc, movement_title(kind), 4)
+            for m in lines:
+                _bullet(doc, m.pool, describe_movement(m))
+        if section.changes.measurements:
+            _heading(doc, _("Nye målinger og vurderinger"), 4)
+            for measurement in section.changes.measurements:
+                _bullet(
+                    doc,
+                    f"{measurement.benefit} ({measurement.project})",
+                    describe_measurement(measurement),
+                )
+    _heading(doc, _("Gevinster"), 3)
+    benefits = state.benefits_in_order
+    if not benefits:
+        _italic(doc, _("Der er ingen gevinster."))
+        return
+    _table(
+        doc,
+        [_("Gevinst"), _("Projekt"), _("Type"), _("Seneste"), _("Realiseret"), _("Bag planen")],
+        [
+            [
+                b.title,
+                b.project,
+                label(b.type),
+                b.latest_text + (f"\n{b.evidence}" if b.evidence else ""),
+                b.realisation_text,
+                _("Ja") if b.behind_plan else _("Nej"),
+            ]
+            for b in benefits
+        ],
+    )
+
+
+def _movement_rows(lines: Sequence[FinanceMovement]) -> list[list[str]]:
+    return [
+        [
+            danish_day(m.occurred_on),
+            label(m.kind),
+            m.project or m.source or "",
+            danish_money(m.amount_dkk),
+            m.decision or "",
+            m.note or "",
+        ]
+        for m in lines
+    ]
+
+
+def _pool_orientation(doc: Any, pack: Pack, images: Mapping[str, bytes] | None) -> None:
+    """The pool's written orientation as its own agenda item til orientering."""
+    item = pack.pool_orientation
+    if item is None:
+        return
+    doc.add_page_break()
+    _heading(doc, item.title, 1)
+    _italic(doc, _("Til orientering"))
+    _heading(doc, _("Anledning"), 2)
+    _text_block(doc, item.anledning, _("(Ikke udfyldt)"))
+    _heading(doc, _("Sagsfremstilling"), 2)
+    _text_block(doc, item.sagsfremstilling, _("(Ikke udfyldt)"))
+    _heading(doc, _("Indstilling"), 2)
+    _text_block(doc, item.indstilling, _("(Ikke udfyldt)"))
+    _heading(doc, _("Beslutning"), 2)
+    _text_block(doc, item.beslutning, _("(Skrives efter mødet)"))
+    _heading(doc, _("Bilag"), 2)
+    for number, text in enumerate(item.bilag, start=1):
+        doc.add_paragraph(_("Bilag %(num)d: %(text)s", num=number, text=clean(text)))
+    _heading(doc, _("Puljens tal pr. %(day)s", day=danish_day(item.state.taken_on)), 3)
+    _table(doc, [_("Post"), _("Beløb")], [[n, danish_money(a)] for n, a in pool_figures(item.pool)])
+    _heading(doc, _("Puljens bevægelser"), 3)
+    _table(
+        doc,
+        [
+            _("Dato"),
+            _("Bevægelse"),
+            _("Projekt eller kilde"),
+            _("Beløb"),
+            _("Beslutning"),
+            _("Note"),
+        ],
+        _movement_rows(item.movements),
+    )
+    if item.benefits:
+        _heading(doc, _("Gevinster i de finansierede projekter"), 3)
+        _table(
+            doc,
+            [_("Gevinst"), _("Projekt"), _("Type"), _("Seneste"), _("Realiseret")],
+            [
+                [b.title, b.project, label(b.type), b.latest_text, b.realisation_text]
+                for b in item.benefits
+            ],
+        )
+    for chart in finance_charts(pack):
+        _money_chart(doc, chart, (images or {}).get(chart.id))
+
+
+def _money_chart(doc: Any, chart: PackChart, png: bytes | None) -> None:
+    """A chart of kroner: its picture, or its numbers as amounts."""
+    if png is not None:
+        _chart(doc, chart, png)
+        return
+    _heading(doc, chart.title, 3)
+    _table(doc, chart.columns, [[n, *(danish_money(v) for v in vs)] for n, vs in chart.rows])
+    _italic(doc, _("Diagrammet kunne ikke tegnes (Chromium mangler); tallene står i tabellen."))
+
+
 def _sagsfremstilling(
     doc: Any, pack: Pack, charts: Sequence[PackChart], images: Mapping[str, bytes] | None
 ) -> None:
@@ -325,6 +486,7 @@ def _sagsfremstilling(
 
     _changes(doc, pack)
     _rollout_changes(doc, pack)
+    _finance(doc, pack)
 
     _heading(doc, _("Overblik"), 2)
     for chart in charts:
@@ -389,5 +551,6 @@ def write_pack_docx(
     for number, text in enumerate(bilag, start=1):
         doc.add_paragraph(_("Bilag %(num)d: %(text)s", num=number, text=text))
     _rollout_item(doc, pack, images)
+    _pool_orientation(doc, pack, images)
 
     doc.save(target)

@@ -15,7 +15,13 @@ from markupsafe import Markup
 
 from portfolio.charts import safe_figure_json
 from portfolio.domain import FIELD_LABELS
-from portfolio.meetings.charts import PackChart, RolloutChart, rollout_charts
+from portfolio.meetings.charts import PackChart, RolloutChart, finance_charts, rollout_charts
+from portfolio.meetings.finance_item import (
+    describe_measurement,
+    describe_movement,
+    movement_title,
+    pool_figures,
+)
 from portfolio.meetings.pack import Pack, change_title, describe_change
 from portfolio.meetings.rollout_item import describe_rollout_change, rollout_change_title
 from portfolio.static_assets import VENDOR
@@ -82,6 +88,10 @@ PACK_TEMPLATE_HELPERS: dict[str, Any] = {
     "field_labels": FIELD_LABELS,
     "rollout_change_title": rollout_change_title,
     "describe_rollout_change": describe_rollout_change,
+    "movement_title": movement_title,
+    "describe_movement": describe_movement,
+    "describe_measurement": describe_measurement,
+    "pool_figures": pool_figures,
 }
 
 
@@ -91,6 +101,7 @@ def pack_context(pack: Pack, charts: Sequence[PackChart], *, controls: bool) -> 
         "pack": pack,
         "charts": chart_views(charts),
         "rollout_charts": [RolloutChartView.of(c) for c in rollout_charts(pack)],
+        "finance_charts": chart_views(finance_charts(pack)),
         "controls": controls,
         **PACK_TEMPLATE_HELPERS,
     }

@@ -20,9 +20,17 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from importers.columns import SHEET_NAME, SHEET_TITLE
 from portfolio.charts import INK, MUTED, STATUS_COLOURS, STATUS_KEYS
 from portfolio.domain import FIELD_LABELS, label
-from portfolio.exporters.sheet import DATE_FORMAT, fill_portfolio_sheet, safe_text
+from portfolio.exporters.sheet import DATE_FORMAT, MONEY_FORMAT, fill_portfolio_sheet, safe_text
 from portfolio.formats import danish_day
 from portfolio.meetings.charts import PackChart
+from portfolio.meetings.finance_item import (
+    FinanceMovement,
+    FinanceSection,
+    PoolOrientation,
+    describe_measurement,
+    movement_title,
+    pool_figures,
+)
 from portfolio.meetings.pack import Pack, PackItem, PackMode, change_title, describe_change
 from portfolio.meetings.rollout_item import (
     RolloutItem,
@@ -81,6 +89,10 @@ def write_pack_xlsx(pack: Pack, charts: Sequence[PackChart], target: IO[bytes]) 
     _write_rollout_changes(changes, pack)
     if pack.rollout is not None:
         _write_rollout(wb.create_sheet(_("Udrulningsplan")), pack.rollout)
+    if pack.finance is not None:
+        _write_finance(wb.create_sheet(_("Finansiering og gevinster")), pack.finance)
+    if pack.pool_orientation is not None:
+        _write_pool_orientation(wb.create_sheet(_("Skriftlig orientering")), pack.pool_orientation)
 
     portfolio = wb.create_sheet(SHEET_NAME)
     fill_portfolio_sheet(
@@ -440,3 +452,191 @@ def _write_rollout(ws: Any, item: RolloutItem) -> None:
         }
         for c, key in enumerate(ROLLOUT_DETAIL, start=1):
             _put(ws.cell(r, c), values[key]).alignment = TOP_WRAP
+
+
+# --- Finansiering og gevinster / Skriftlig orientering -----------------------------------------
+
+
+def _money(cell: Any, amount: int) -> Any:
+    """Whole kroner as a number the sheet can add up, shown as 1.250.000 kr."""
+    cell.value = amount
+    cell.number_format = MONEY_FORMAT
+    return cell
+
+
+def _title(ws: Any, row: int, text: str, size: int = 14) -> int:
+    _put(ws.cell(row, 1), text).font = Font(bold=True, size=size)
+    return row + 1
+
+
+def _write_movements(ws: Any, row: int, lines: Sequence[FinanceMovement]) -> int:
+    _header(
+        ws,
+        row,
+        1,
+        [
+            _("Dato"),
+            _("Pulje"),
+            _("Bevægelse"),
+            _("Projekt eller kilde"),
+            _("Beløb"),
+            _("Beslutning"),
+            _("Note"),
+        ],
+    )
+    for line in lines:
+        row += 1
+        _put(ws.cell(row, 1), line.occurred_on)
+        _put(ws.cell(row, 2), line.pool)
+        _put(ws.cell(row, 3), label(line.kind))
+        _put(ws.cell(row, 4), line.project or line.source)
+        _money(ws.cell(row, 5), line.amount_dkk)
+        _put(ws.cell(row, 6), line.decision)
+        _put(ws.cell(row, 7), line.note).alignment = TOP_WRAP
+    return row + 2
+
+
+def _finance_widths(ws: Any) -> None:
+    for col, width in enumerate((36, 30, 22, 36, 18, 30, 40, 14), start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+
+
+def _write_finance(ws: Any, section: FinanceSection) -> None:
+    """The pools' status, the ledger's lines and the measurements since the last meeting, and
+    every benefit with its latest measurement (behind plan first)."""
+    state = section.state
+    _finance_widths(ws)
+    row = _title(
+        ws, 1, _("Finansiering og gevinster pr. %(day)s", day=danish_day(state.taken_on)), 16
+    )
+    row = _title(ws, row + 1, _("Puljernes status"))
+    columns = [
+        _("Pulje"),
+        _("Ejer"),
+        _("Indskud"),
+        _("Bevilget"),
+        _("Frigivet"),
+        _("Tilbageløb"),
+        _("Saldo"),
+    ]
+    _header(ws, row, 1, columns)
+    for pool in state.pools:
+        row += 1
+        _put(ws.cell(row, 1), pool.name)
+        _put(ws.cell(row, 2), pool.owner_body)
+        for col, amount in enumerate(
+            (pool.deposited, pool.granted, pool.released, pool.returned, pool.balance), start=3
+        ):
+            _money(ws.cell(row, col), amount)
+    row += 2
+    if section.changes is None:
+        row = _title(ws, row, _("Puljernes bevægelser (intet tidligere møde at sammenligne med)"))
+        row = _write_movements(ws, row, state.movements)
+    else:
+        since = danish_day(section.previous_meeting_date) if section.previous_meeting_date else ""
+        row = _title(ws, row, _("Siden mødet %(day)s", day=since))
+        if not section.changes:
+            _put(ws.cell(row, 1), _("Ingen nye bevillinger, tilbageløb eller målinger."))
+            row += 2
+        for kind, lines in section.changes.by_kind():
+            row = _title(ws, row, movement_title(kind), 12)
+            row = _write_movements(ws, row, lines)
+        if section.changes.measurements:
+            row = _title(ws, row, _("Nye målinger og vurderinger"), 12)
+            _header(ws, row, 1, [_("Gevinst"), _("Projekt"), _("Dato"), _("Måling")])
+            for m in section.changes.measurements:
+                row += 1
+                _put(ws.cell(row, 1), m.benefit)
+                _put(ws.cell(row, 2), m.project)
+                _put(ws.cell(row, 3), m.measured_on)
+                _put(ws.cell(row, 4), describe_measurement(m)).alignment = TOP_WRAP
+            row += 2
+    row = _title(ws, row, _("Gevinster"))
+    _header(
+        ws,
+        row,
+        1,
+        [
+            _("Gevinst"),
+            _("Projekt"),
+            _("Type"),
+            _("Gevinstejer"),
+            _("Seneste"),
+            _("Dokumentation"),
+            _("Realiseret (%)"),
+            _("Bag planen"),
+        ],
+    )
+    for b in state.benefits_in_order:
+        row += 1
+        _put(ws.cell(row, 1), b.title)
+        _put(ws.cell(row, 2), b.project)
+        _put(ws.cell(row, 3), label(b.type))
+        _put(ws.cell(row, 4), b.owner)
+        _put(ws.cell(row, 5), b.latest_text)
+        _put(ws.cell(row, 6), b.evidence).alignment = TOP_WRAP
+        if b.realised_pct is not None:
+            ws.cell(row, 7).value = round(b.realised_pct, 1)
+        _put(ws.cell(row, 8), _("Ja") if b.behind_plan else _("Nej"))
+
+
+def _write_pool_orientation(ws: Any, item: PoolOrientation) -> None:
+    """The written orientation: its five parts, then the Bilag: the pool's figures (with a
+    native bar chart), its ledger and the funded projects' benefits."""
+    _finance_widths(ws)
+    ws.column_dimensions["B"].width = 90
+    row = _title(ws, 1, item.title + " – " + _("til orientering"), 16) + 1
+    for heading, text in (
+        (_("Anledning"), item.anledning),
+        (_("Sagsfremstilling"), item.sagsfremstilling),
+        (_("Indstilling"), item.indstilling),
+        (_("Beslutning"), item.beslutning),
+        (_("Bilag"), "\n".join(item.bilag)),
+    ):
+        cell = _put(ws.cell(row, 1), heading)
+        cell.font = BOLD
+        cell.alignment = TOP_WRAP
+        _put(ws.cell(row, 2), text or "–").alignment = TOP_WRAP
+        row += 1
+    row += 1
+    row = _title(ws, row, _("Puljens tal pr. %(day)s", day=danish_day(item.state.taken_on)))
+    header_row = row
+    _header(ws, header_row, 1, [_("Post"), _("Beløb")])
+    figures = pool_figures(item.pool)
+    for name, amount in figures:
+        row += 1
+        _put(ws.cell(row, 1), name)
+        _money(ws.cell(row, 2), amount)
+    bars = BarChart()
+    bars.type = "col"
+    bars.title = _("Puljens midler: %(pool)s", pool=item.pool.name)
+    bars.legend = None
+    bars.width, bars.height = CHART_WIDTH_CM, 7.5
+    bars.add_data(
+        Reference(ws, min_col=2, min_row=header_row, max_row=header_row + len(figures)),
+        titles_from_data=True,
+    )
+    labels = Reference(ws, min_col=1, min_row=header_row + 1, max_row=header_row + len(figures))
+    for series in bars.series:
+        series.cat = AxDataSource(strRef=StrRef(f=str(labels)))
+        _fill(series.graphicalProperties, INK)
+    bars.y_axis.number_format = MONEY_FORMAT
+    bars.x_axis.delete = False
+    bars.y_axis.delete = False
+    ws.add_chart(bars, f"D{header_row}")
+    row = max(row, header_row + math.ceil(bars.height / ROW_CM)) + 2
+    row = _title(ws, row, _("Puljens bevægelser"))
+    row = _write_movements(ws, row, item.movements)
+    if item.benefits:
+        row = _title(ws, row, _("Gevinster i de finansierede projekter"))
+        _header(
+            ws, row, 1, [_("Gevinst"), _("Projekt"), _("Type"), _("Seneste"), _("Realiseret (%)")]
+        )
+        for b in item.benefits:
+            row += 1
+            _put(ws.cell(row, 1), b.title)
+            _put(ws.cell(row, 2), b.project)
+            _put(ws.cell(row, 3), label(b.type))
+            _put(ws.cell(row, 4), b.latest_text)
+            if b.realised_pct is not None:
+                ws.cell(row, 5).value = round(b.realised_pct, 1)

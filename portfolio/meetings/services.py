@@ -18,11 +18,27 @@ from sqlmodel import Session, col, select
 from portfolio.bulk import insert_rows
 from portfolio.charts import NO_STATUS
 from portfolio.db import utcnow
-from portfolio.domain import FIELD_LABELS, ChangeSource, label
+from portfolio.domain import FIELD_LABELS, BenefitType, ChangeSource, MovementKind, label
+from portfolio.finance import rules as finance_rules
+from portfolio.finance import services as finance_services
+from portfolio.finance.models import PoolMovement
 from portfolio.formats import danish_day
 from portfolio.locks import hold_lock
+from portfolio.meetings import finance_item
+from portfolio.meetings.finance_item import (
+    FinanceBenefit,
+    FinanceMeasurement,
+    FinanceMovement,
+    FinancePool,
+    FinanceSection,
+    FinanceState,
+    compute_finance_changes,
+    orientation_pool,
+    suggested_pool_texts,
+)
 from portfolio.meetings.models import (
     Meeting,
+    MeetingFinanceSnapshot,
     MeetingItem,
     MeetingRolloutSnapshot,
     MeetingSnapshot,
@@ -64,8 +80,10 @@ from portfolio.users.audit import audit_entry
 # The agenda item's parts that can be edited while the pack is a draft; Beslutning always.
 TEXT_FIELDS = ("anledning", "sagsfremstilling", "indstilling", "bilag")
 # Written after the meeting, also once the pack is published: the decisions.
-DECISION_FIELDS = ("beslutning", "rollout_beslutning")
-DRAFT_FIELDS = ("title", "mode", *TEXT_FIELDS, "include_rollout", *DECISION_FIELDS)
+DECISION_FIELDS = ("beslutning", "rollout_beslutning", "pool_beslutning")
+# The agenda's optional items and sections, chosen while the pack is a draft.
+INCLUDE_FIELDS = ("include_rollout", "include_finance", "include_pool_orientation")
+DRAFT_FIELDS = ("title", "mode", *TEXT_FIELDS, *INCLUDE_FIELDS, *DECISION_FIELDS)
 DECISION_MAX = 4000
 
 
@@ -141,6 +159,8 @@ def create_meeting(
     title: str | None = None,
     source: ChangeSource = ChangeSource.web,
     include_rollout: bool = False,
+    include_finance: bool = False,
+    include_pool_orientation: bool = False,
 ) -> Meeting:
     if meeting_by_date(session, meeting_date) is not None:
         raise MeetingError(
@@ -151,6 +171,8 @@ def create_meeting(
         title=(title or "").strip()[:200] or default_title(meeting_date),
         mode=mode,
         include_rollout=include_rollout,
+        include_finance=include_finance,
+        include_pool_orientation=include_pool_orientation,
     )
     session.add(meeting)
     session.flush()
@@ -228,7 +250,7 @@ def update_meeting(
             value = (value or "")[:200] or default_title(meeting.meeting_date)
         if name == "mode":
             value = PackMode(value)
-        if name == "include_rollout":
+        if name in INCLUDE_FIELDS:
             value = bool(value)
         if value != getattr(meeting, name):
             _audit(
@@ -299,8 +321,9 @@ def publish_meeting(
     actor: str,
     expected_version: int | None = None,
 ) -> int:
-    """Freeze the pack: every active project as it stands now, the rollout grid (whether or
-    not the meeting takes it up: the next meeting compares with it) and the agenda text.
+    """Freeze the pack: every active project as it stands now, the rollout grid and the
+    pools' ledger with the benefits (whether or not the meeting takes them up: the next
+    meeting compares with them) and the agenda text.
     Returns the number of projects in the snapshot."""
     _check_version(meeting, expected_version)
     # Two meetings published at once must still see each other (the order rule below).
@@ -342,6 +365,7 @@ def publish_meeting(
         ],
     )
     _freeze_rollout(session, meeting, pack)
+    _freeze_finance(session, meeting, pack)
     _audit(
         session,
         "meeting_publish",
@@ -432,6 +456,13 @@ def delete_meeting(*, session: Session, meeting: Meeting, actor: str) -> None:
     """A draft that will not be used; a published pack is part of the record and stays."""
     if meeting.published_at is not None:
         raise MeetingError(_("Et offentliggjort møde kan ikke slettes."))
+    named = session.exec(
+        select(PoolMovement.id).where(PoolMovement.decision_meeting_id == meeting.id)
+    ).first()
+    if named is not None:  # the ledger is history: its decision must stay findable
+        raise MeetingError(
+            _("Mødet er beslutningen bag en bevilling i en pulje og kan derfor ikke slettes.")
+        )
     session.execute(sa.delete(MeetingItem).where(col(MeetingItem.meeting_id) == meeting.id))
     _audit(
         session,
@@ -549,6 +580,207 @@ def _add_rollout(
                     pack.previous_meeting_date,
                 )
         pack.rollout = rollout_item(current, frozen, meeting.rollout_beslutning)
+
+
+# --- the pools and benefits a pack shows ----------------------------------------------------
+
+
+def _decision_text(meeting: Meeting | None, case_number: str | None) -> str | None:
+    parts = [meeting.title] if meeting is not None else []
+    if case_number:
+        parts.append(_("sagsnr. %(number)s", number=case_number))
+    return ", ".join(parts) or None
+
+
+def live_finance(session: Session) -> FinanceState | None:
+    """Every pool with its ledger and figures, and every benefit with its measurements, as
+    they stand today; None when there is neither a pool nor a benefit."""
+    pools = finance_services.pools(session)
+    benefits = finance_services.benefits(session)
+    if not pools and not benefits:
+        return None
+    taken_on = utcnow().date()
+    names = dict(session.exec(select(Project.id, Project.name)).all())
+    meetings: dict[int, Meeting | None] = {}
+    pool_rows, movement_rows = [], []
+    for pool in pools:
+        assert pool.id is not None  # noqa: S101
+        lines = finance_services.movements(session, pool.id)
+        figures = finance_rules.ledger_figures((m.kind, m.amount_dkk) for m in lines)
+        funded = dict.fromkeys(
+            m.project_id for m in lines if m.kind == MovementKind.grant and m.project_id
+        )
+        rule_return = sum(
+            finance_services.suggested_return(session, pool, pid).to_pool for pid in funded if pid
+        )
+        pool_rows.append(
+            FinancePool(
+                pool_id=pool.id,
+                name=pool.name,
+                owner_body=pool.owner_body,
+                established_on=pool.established_on,
+                return_share_pct=pool.return_share_pct,
+                repay_investment=pool.repay_investment,
+                deposited=figures.deposited,
+                granted=figures.granted,
+                released=figures.released,
+                returned=figures.returned,
+                corrected=figures.corrected,
+                rule_return=rule_return,
+            )
+        )
+        for m in lines:
+            if m.decision_meeting_id and m.decision_meeting_id not in meetings:
+                meetings[m.decision_meeting_id] = session.get(Meeting, m.decision_meeting_id)
+            movement_rows.append(
+                FinanceMovement(
+                    movement_id=m.id or 0,
+                    pool=pool.name,
+                    kind=MovementKind(m.kind),
+                    amount_dkk=m.amount_dkk,
+                    occurred_on=m.occurred_on,
+                    project=names.get(m.project_id) if m.project_id else None,
+                    source=m.source,
+                    decision=_decision_text(
+                        meetings.get(m.decision_meeting_id) if m.decision_meeting_id else None,
+                        m.decision_case_number,
+                    ),
+                    note=m.note,
+                )
+            )
+    benefit_rows, measurement_rows = [], []
+    for b in benefits:
+        assert b.id is not None  # noqa: S101
+        history = finance_services.measurements(session, b.id)
+        status = finance_services.benefit_status(b, history, taken_on)
+        owner = finance_services.owner_of(session, b)
+        department = finance_services.department_of(session, b)
+        project = names.get(b.project_id, "")
+        kind = BenefitType(b.type)
+        latest = status.latest
+        benefit_rows.append(
+            FinanceBenefit(
+                benefit_id=b.id,
+                project=project,
+                title=b.title,
+                type=kind,
+                owner=owner.name if owner else None,
+                department=department.name if department else None,
+                unit=b.unit,
+                baseline=b.baseline_value,
+                target=b.target_likely,
+                latest=status.latest_value,
+                latest_on=latest.measured_on if latest else None,
+                assessment=status.assessment,
+                evidence=latest.comment if latest else None,
+                realised_pct=status.realisation.pct,
+                capped=status.realisation.capped,
+                behind_plan=status.behind_plan,
+                gain_dkk=finance_services.realised_gain_dkk(b, latest),
+            )
+        )
+        for entry in history:
+            reached = finance_rules.realisation(b.baseline_value, b.target_likely, entry.value)
+            measurement_rows.append(
+                FinanceMeasurement(
+                    measurement_id=entry.id or 0,
+                    benefit_id=b.id,
+                    project=project,
+                    benefit=b.title,
+                    type=kind,
+                    measured_on=entry.measured_on,
+                    value=entry.value,
+                    unit=b.unit,
+                    assessment=entry.assessment,
+                    comment=entry.comment,
+                    realised_pct=reached.pct,
+                    capped=reached.capped,
+                )
+            )
+    return FinanceState(
+        taken_on=taken_on,
+        pools=tuple(pool_rows),
+        movements=tuple(movement_rows),
+        benefits=tuple(benefit_rows),
+        measurements=tuple(measurement_rows),
+    )
+
+
+def snapshot_finance(
+    session: Session, meeting_id: int
+) -> tuple[FinanceState, dict[str, str]] | None:
+    """A published meeting's frozen finances and its orientation's text; None when none."""
+    data = session.exec(
+        select(MeetingFinanceSnapshot.data).where(MeetingFinanceSnapshot.meeting_id == meeting_id)
+    ).first()
+    return finance_item.snapshot_from_json(data) if data is not None else None
+
+
+def _pool_texts(state: FinanceState, pack: Pack) -> dict[str, str]:
+    pool = orientation_pool(state)
+    if pool is None:
+        return {}
+    changes = pack.finance.changes if pack.finance else pack.finance_changes
+    with force_locale("da"):
+        return suggested_pool_texts(state, pool, changes, pack.previous_meeting_date)
+
+
+def _add_finance(
+    session: Session, meeting: Meeting, previous_meeting_: Meeting | None, pack: Pack
+) -> None:
+    """The finance section and the pool's orientation item, when the meeting takes them up:
+    compared with the last meeting's frozen finances. A published pack reads only its own
+    snapshot; a draft the live ledger."""
+    if not (meeting.include_finance or meeting.include_pool_orientation):
+        return
+    assert meeting.id is not None  # noqa: S101
+    frozen: dict[str, str] | None = None
+    if meeting.published_at is not None:
+        snapshot = snapshot_finance(session, meeting.id)
+        current, frozen = snapshot if snapshot else (None, None)
+    else:
+        current = live_finance(session)
+    if current is None:
+        return
+    previous = (
+        snapshot_finance(session, previous_meeting_.id)
+        if previous_meeting_ and previous_meeting_.id
+        else None
+    )
+    if previous is not None:
+        pack.finance_changes = compute_finance_changes(previous[0], current)
+    if meeting.include_finance:
+        pack.finance = FinanceSection(current, pack.finance_changes, pack.previous_meeting_date)
+    if meeting.include_pool_orientation:
+        texts = frozen if frozen and frozen.get("indstilling") else _pool_texts(current, pack)
+        if texts:
+            pack.pool_orientation = finance_item.pool_orientation(
+                current, texts, meeting.pool_beslutning
+            )
+
+
+def _freeze_finance(session: Session, meeting: Meeting, pack: Pack) -> None:
+    """The pools and benefits as the draft showed them, and the orientation's text, written
+    once; also when the meeting did not take them up, so the next pack can compare."""
+    if pack.pool_orientation is not None:
+        state = pack.pool_orientation.state
+        item = pack.pool_orientation
+        texts = {
+            "anledning": item.anledning,
+            "sagsfremstilling": item.sagsfremstilling,
+            "indstilling": item.indstilling,
+            "bilag": "\n".join(item.bilag),
+        }
+    else:
+        found = pack.finance.state if pack.finance is not None else live_finance(session)
+        if found is None:
+            return  # no pool and no benefit yet: nothing to compare with next time
+        state = found
+        texts = _pool_texts(state, pack)
+    assert meeting.id is not None  # noqa: S101
+    session.add(
+        MeetingFinanceSnapshot(meeting_id=meeting.id, data=finance_item.snapshot_json(state, texts))
+    )
 
 
 # --- the projects a pack shows ------------------------------------------------------------
@@ -708,6 +940,7 @@ def build_pack(session: Session, meeting: Meeting, flt: ProjectFilter | None = N
         filter_description=describe_filter(flt),
     )
     _add_rollout(session, meeting, previous_meeting_, pack)
+    _add_finance(session, meeting, previous_meeting_, pack)
     # A draft's empty parts read as the suggestion, written from the numbers just computed,
     # in Danish like the text it stands in for.
     with force_locale("da"):

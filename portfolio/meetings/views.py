@@ -91,6 +91,8 @@ def create() -> str | Response | tuple[str, int]:
                 title=form.title.data,
                 actor=current_actor(),
                 include_rollout=bool(form.include_rollout.data),
+                include_finance=bool(form.include_finance.data),
+                include_pool_orientation=bool(form.include_pool_orientation.data),
             )
         except svc.MeetingError as exc:
             discard()
@@ -112,6 +114,9 @@ def _text_form(meeting: Meeting, suggested: dict[str, str]) -> MeetingTextForm:
         "beslutning": meeting.beslutning,
         "include_rollout": meeting.include_rollout,
         "rollout_beslutning": meeting.rollout_beslutning,
+        "include_finance": meeting.include_finance,
+        "include_pool_orientation": meeting.include_pool_orientation,
+        "pool_beslutning": meeting.pool_beslutning,
         "version": meeting.version,
     }
     for name in svc.TEXT_FIELDS:
@@ -210,8 +215,11 @@ def edit(day: str) -> Response | tuple[str, int]:
     data: dict[str, Any] = {"beslutning": form.beslutning.data or ""}
     if "rollout_beslutning" in request.form:
         data["rollout_beslutning"] = form.rollout_beslutning.data or ""
+    if "pool_beslutning" in request.form:
+        data["pool_beslutning"] = form.pool_beslutning.data or ""
     if meeting.published_at is None:
-        data["include_rollout"] = bool(form.include_rollout.data)
+        for name in svc.INCLUDE_FIELDS:
+            data[name] = bool(getattr(form, name).data)
         data["title"] = form.title.data or ""
         data["mode"] = form.mode.data or meeting.mode
         for name in svc.TEXT_FIELDS:

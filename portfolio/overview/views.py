@@ -27,6 +27,7 @@ from portfolio.blueprints import url_with
 from portfolio.charts import NO_STATUS, STATUS_KEYS, TREND_KEYS, Category, ChartText
 from portfolio.db import get_session
 from portfolio.domain import FIELD_LABELS, Kind, Phase, Scope, label
+from portfolio.finance.totals import money_totals
 from portfolio.i18n import chart_text
 from portfolio.overview.services import ProjectRow, month_ends, overview_projects, status_at, tally
 from portfolio.projects import services as svc
@@ -462,5 +463,6 @@ def index() -> str:
         field_labels=FIELD_LABELS,
         table_columns=TABLE_COLUMNS,
         budget_total=sum(r.budget_dkk or 0 for r in rows),
+        money_totals=money_totals(session, (r.id for r in rows)),
         plotly_map_style_id=static_assets.PLOTLY_MAP_STYLE_ID,
     )

@@ -15,6 +15,8 @@ from werkzeug.wrappers import Response
 from portfolio.auth import current_actor, require
 from portfolio.db import get_session, refused_with
 from portfolio.domain import ACTION_LABELS, FIELD_LABELS, ChangeSource
+from portfolio.finance.benefit_services import project_benefits
+from portfolio.finance.sections import project_finance
 from portfolio.forms import CsrfForm, VersionedForm
 from portfolio.meetings.services import hidden_audit_actions
 from portfolio.permissions import Permission
@@ -109,6 +111,8 @@ def detail(project_id: int) -> str:
         csrf_form=CsrfForm(),
         field_labels=FIELD_LABELS,
         **project_rollout(session, project_id),
+        **project_finance(session, project_id),
+        **project_benefits(session, project_id),
     )
 
 

@@ -22,6 +22,8 @@ from portfolio.charts import (
     _figure,
     _layout,
     escape,
+    timeline_layout,
+    today_marks,
 )
 from portfolio.domain import ROLLOUT_SYMBOLS, RolloutState, label
 
@@ -73,31 +75,6 @@ def _slip(cell: Cell) -> int | None:
     if planned is None or baseline is None:
         return None
     return int((planned - baseline).days)
-
-
-def _today_marks(today: date, text: ChartText) -> tuple[dict[str, Any], dict[str, Any]]:
-    line = {
-        "type": "line",
-        "xref": "x",
-        "yref": "paper",
-        "x0": today.isoformat(),
-        "x1": today.isoformat(),
-        "y0": 0,
-        "y1": 1,
-        "line": {"color": INK, "width": 2, "dash": "dash"},
-    }
-    note = {
-        "xref": "x",
-        "yref": "paper",
-        "x": today.isoformat(),
-        "y": 0,
-        "yanchor": "top",
-        "text": f"{escape(text.today)} {text.day(today)}",
-        "showarrow": False,
-        "bgcolor": "#ffffff",
-        "font": {"size": 13},
-    }
-    return line, note
 
 
 # --- the Gantt: one app, a row per department -----------------------------------------------------
@@ -230,36 +207,13 @@ def gantt_figure(
                     "hoverinfo": "text",
                 }
             )
-    line, note = _today_marks(today, text)
-    layout = _layout(
+    line, note = today_marks(today, text)
+    layout = timeline_layout(
         text,
-        barmode="overlay",
+        rows,
         title={"text": escape(title), "x": 0, "xanchor": "left", "font": {"size": 16}},
         height=190 + ROW_PX * max(len(rows), 1),
         margin={"l": 8, "r": 24, "t": 80, "b": 8, "pad": 4},
-        legend={
-            "orientation": "h",
-            "yanchor": "top",
-            "y": -40 / (ROW_PX * max(len(rows), 1)),  # under the "today" label
-            "x": 0,
-            "itemclick": False,
-            "itemdoubleclick": False,
-        },
-        xaxis={
-            "type": "date",
-            "side": "top",
-            "gridcolor": GRID,
-            "fixedrange": True,
-            "automargin": True,
-        },
-        yaxis={
-            "type": "category",
-            "categoryorder": "array",
-            "categoryarray": rows,
-            "autorange": "reversed",
-            "automargin": True,
-            "fixedrange": True,
-        },
         shapes=[line],
         annotations=[note],
     )
@@ -422,7 +376,7 @@ def coverage_figure(
                 "hoverinfo": "text",
             }
         )
-    line, note = _today_marks(today, text)
+    line, note = today_marks(today, text)
     layout = _layout(
         text,
         height=420,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import (
     Blueprint,
@@ -23,14 +23,16 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from importers.results import WorkbookError
-from importers.rollout_sheet import RolloutReadResult
 from portfolio.auth import current_actor
 from portfolio.db import after_commit, discard, get_session
 from portfolio.domain import ROLLOUT_SYMBOLS
 from portfolio.forms import CsrfForm
 from portfolio.imports.services import sha256_of
 from portfolio.imports.uploads import Upload, UploadStore
-from portfolio.rollout import sheet_import as svc
+
+if TYPE_CHECKING:  # the reader loads openpyxl: imported when a sheet is read, not at start
+    from importers.rollout_sheet import RolloutReadResult
+    from portfolio.rollout.sheet_import import RolloutPreview
 
 bp = Blueprint("rollout_sheet", __name__, url_prefix="/udrulning/ark")
 
@@ -134,12 +136,16 @@ def upload() -> str | Response | tuple[str, int]:
     return redirect(url_for("rollout_sheet.preview", token=upload.token))
 
 
-def _preview(upload: Upload, data: bytes) -> svc.RolloutPreview:
+def _preview(upload: Upload, data: bytes) -> RolloutPreview:
+    from portfolio.rollout import sheet_import as svc
+
     return svc.preview_rollout_import(get_session(), _read(data, filename=upload.filename))
 
 
 @bp.get("/<token>")
 def preview(token: str) -> str | tuple[str, int]:
+    from portfolio.rollout import sheet_import as svc
+
     upload, data = _load(token)
     try:
         preview = _preview(upload, data)
@@ -158,6 +164,8 @@ def preview(token: str) -> str | tuple[str, int]:
 
 @bp.post("/<token>/anvend")
 def apply(token: str) -> Response | tuple[str, int]:
+    from portfolio.rollout import sheet_import as svc
+
     upload, data = _load(token)
     if not CsrfForm().validate_on_submit():
         abort(400)

@@ -1,0 +1,1 @@
+"""Funding pools (ledgers) and benefits realisation."""

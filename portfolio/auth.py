@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import Flask, abort, current_app, g, redirect, request, url_for
 from flask_login import AnonymousUserMixin, LoginManager, UserMixin, current_user
@@ -112,14 +112,19 @@ def require(permission: Permission, project: Project | None = None) -> None:
 
 
 def _forbidden(permission: Permission | None) -> None:
+    forbidden(f"needs {permission}")
+
+
+def forbidden(why: str) -> NoReturn:
+    """403, logged with who asked for what and why it was refused."""
     # %r: a path or e-mail with a line break cannot forge a second log line.
     current_app.logger.warning(
-        "403 %s %r for %r (role %s, needs %s)",
+        "403 %s %r for %r (role %s): %s",
         request.method,
         request.path,
         getattr(current_user, "email", "anonymous"),
         getattr(current_user, "role", None),
-        permission,
+        why,
     )
     abort(403)
 

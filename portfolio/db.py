@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 from flask import (
@@ -32,6 +32,8 @@ from werkzeug.wrappers import Response
 
 if TYPE_CHECKING:
     from alembic.config import Config
+
+_Row = TypeVar("_Row")
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 WRITE_OPTION = "portfolio_writes"
@@ -150,6 +152,14 @@ def close_session(_exc: BaseException | None = None) -> None:
 DISCARDED = "db_discarded"
 FLASHED = "db_flashed"
 AFTER_COMMIT = "db_after_commit"
+
+
+def get_or_404(session: Session, model: type[_Row], row_id: int) -> _Row:
+    """The row with this id, or the Danish 404 page."""
+    row = session.get(model, row_id)
+    if row is None:
+        abort(404)
+    return row
 
 
 def discard() -> None:

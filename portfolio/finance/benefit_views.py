@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -15,9 +15,9 @@ from sqlmodel import Session, col, select
 from werkzeug.wrappers import Response
 
 from portfolio import static_assets
-from portfolio.auth import current_actor
+from portfolio.auth import current_actor, forbidden
 from portfolio.charts import safe_figure_json
-from portfolio.db import get_session, refused_with, utcnow
+from portfolio.db import get_or_404, get_session, refused_with, utcnow
 from portfolio.domain import BenefitType
 from portfolio.finance import benefit_charts as charts
 from portfolio.finance import services as svc
@@ -43,18 +43,6 @@ from portfolio.projects.models import Department, Person, Project
 bp = Blueprint("benefits", __name__, url_prefix="/oekonomi/gevinster")
 
 NUMERIC_TYPES = (BenefitType.economic, BenefitType.time)
-
-
-def _refuse(why: str) -> None:
-    current_app.logger.warning(
-        "403 %s %r for %r (role %s): %s",
-        request.method,
-        request.path,
-        getattr(current_user, "email", "anonymous"),
-        getattr(current_user, "role", None),
-        why,
-    )
-    abort(403)
 
 
 def _benefit_or_404(session: Session, benefit_id: int) -> tuple[Benefit, Project]:
@@ -228,7 +216,7 @@ def record(benefit_id: int) -> str | Response | tuple[str, int]:
     session = get_session()
     benefit, project = _benefit_or_404(session, benefit_id)
     if not current_user.can(Permission.record_benefit, benefit=benefit):
-        _refuse("not this benefit's owner")
+        forbidden("not this benefit's owner")
     form = _measurement_form(request.form)
     if not form.validate_on_submit():
         return _render_detail(session, benefit, project, form), 400
@@ -304,13 +292,6 @@ def _render_form(
     )
 
 
-def _project_or_404(session: Session, project_id: int) -> Project:
-    project = session.get(Project, project_id)
-    if project is None:
-        abort(404)
-    return project
-
-
 def _save(
     session: Session,
     form: BenefitForm,
@@ -335,7 +316,7 @@ def _save(
 @bp.route("/ny/<int:project_id>", methods=["GET", "POST"])
 def create(project_id: int) -> str | Response | tuple[str, int]:
     session = get_session()
-    project = _project_or_404(session, project_id)
+    project = get_or_404(session, Project, project_id)
     raw = request.args.get("type", "")
     if raw not in {t.value for t in BenefitType}:
         if request.method == "POST":

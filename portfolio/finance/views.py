@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 from portfolio import charts as base_charts
 from portfolio import static_assets
 from portfolio.auth import current_actor
-from portfolio.db import get_session, refused_with, utcnow
+from portfolio.db import get_or_404, get_session, refused_with, utcnow
 from portfolio.domain import MovementKind, label
 from portfolio.finance import charts
 from portfolio.finance import services as svc
@@ -442,18 +442,11 @@ def _render_return(
     )
 
 
-def _project_or_404(session: Session, project_id: int) -> Project:
-    project = session.get(Project, project_id)
-    if project is None:
-        abort(404)
-    return project
-
-
 @bp.get("/puljer/<int:pool_id>/tilbageloeb/<int:project_id>")
 def confirm_return(pool_id: int, project_id: int) -> str:
     session = get_session()
     return _render_return(
-        session, _pool_or_404(session, pool_id), _project_or_404(session, project_id)
+        session, _pool_or_404(session, pool_id), get_or_404(session, Project, project_id)
     )
 
 
@@ -461,7 +454,7 @@ def confirm_return(pool_id: int, project_id: int) -> str:
 def record_return(pool_id: int, project_id: int) -> str | Response | tuple[str, int]:
     session = get_session()
     pool = _pool_or_404(session, pool_id)
-    project = _project_or_404(session, project_id)
+    project = get_or_404(session, Project, project_id)
     form = ReturnForm(prefix=PREFIX[MovementKind.return_])
     if not form.validate_on_submit():
         return _render_return(session, pool, project, form), 400
@@ -506,7 +499,7 @@ def record_return(pool_id: int, project_id: int) -> str | Response | tuple[str, 
 @bp.post("/projekter/<int:project_id>/forbrug")
 def set_spending(project_id: int) -> Response:
     session = get_session()
-    project = _project_or_404(session, project_id)
+    project = get_or_404(session, Project, project_id)
     prefix = request.form.get("prefix", "year-new")
     if not prefix.startswith("year-") or len(prefix) > 12:
         abort(400)

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from werkzeug.wrappers import Response
 
 from portfolio.auth import current_actor, require
-from portfolio.db import get_session, refused_with
+from portfolio.db import get_or_404, get_session, refused_with
 from portfolio.domain import ACTION_LABELS, FIELD_LABELS, ChangeSource
 from portfolio.finance.benefit_services import project_benefits
 from portfolio.finance.sections import project_finance
@@ -27,13 +27,6 @@ from portfolio.rollout.grid import project_rollout
 from portfolio.users.audit import AuditFilter, list_audit
 
 bp = Blueprint("projects", __name__, url_prefix="/projekter")
-
-
-def _project_or_404(session: Session, project_id: int) -> Project:
-    project = session.get(Project, project_id)
-    if project is None:
-        abort(404)
-    return project
 
 
 def _name_choices(session: Session) -> dict[str, list[str]]:
@@ -81,7 +74,7 @@ def export() -> Response:
 @bp.get("/<int:project_id>")
 def detail(project_id: int) -> str:
     session = get_session()
-    project = _project_or_404(session, project_id)
+    project = get_or_404(session, Project, project_id)
     status_form = StatusForm(
         data={
             "status": project.status.value if project.status else "",
@@ -149,7 +142,7 @@ def create() -> str | Response:
 @bp.route("/<int:project_id>/rediger", methods=["GET", "POST"])
 def edit(project_id: int) -> str | Response | tuple[str, int]:
     session = get_session()
-    project = _project_or_404(session, project_id)
+    project = get_or_404(session, Project, project_id)
     if request.method == "GET":
         form = ProjectEditForm(data={**svc.current_values(project), "version": project.version})
         form.status.data = project.status.value if project.status else ""
@@ -209,7 +202,7 @@ def _save(
 @bp.post("/<int:project_id>/status")
 def update_status(project_id: int) -> str | Response | tuple[str, int]:
     session = get_session()
-    project = _project_or_404(session, project_id)
+    project = get_or_404(session, Project, project_id)
     require(Permission.update_status, project)
     # "Mine projekter" shows many status forms on one page, each with its own prefix.
     prefix = request.form.get("form_prefix", "")
@@ -245,7 +238,7 @@ def _back(project: Project) -> str:
 @bp.post("/<int:project_id>/gennemset")
 def review(project_id: int) -> Response | tuple[str, int]:
     session = get_session()
-    project = _project_or_404(session, project_id)
+    project = get_or_404(session, Project, project_id)
     require(Permission.review, project)
     form = VersionedForm()
     if not form.validate_on_submit():
@@ -290,7 +283,7 @@ def mine() -> str:
 @bp.post("/<int:project_id>/arkiv")
 def archive(project_id: int) -> str | Response | tuple[str, int]:
     session = get_session()
-    project = _project_or_404(session, project_id)
+    project = get_or_404(session, Project, project_id)
     form = ArchiveForm()
     if not form.validate_on_submit():
         abort(400)

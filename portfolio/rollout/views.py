@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlmodel import Session, col, select
 from werkzeug.wrappers import Response
 
-from portfolio.auth import current_actor
+from portfolio.auth import current_actor, forbidden
 from portfolio.db import get_session, refused_with
 from portfolio.domain import ROLLOUT_SYMBOLS, ChangeSource, RolloutState, label
 from portfolio.formats import danish_day
@@ -36,18 +36,6 @@ bp = Blueprint("rollout", __name__, url_prefix="/udrulning")
 # What an editor may set on a cell: every field, and the contact person by name.
 EDITOR_FIELDS = frozenset({*svc.CELL_FIELDS, "contact"})
 FORM_FIELDS = EDITOR_FIELDS
-
-
-def _refuse(why: str) -> None:
-    current_app.logger.warning(
-        "403 %s %r for %r (role %s): %s",
-        request.method,
-        request.path,
-        getattr(current_user, "email", "anonymous"),
-        getattr(current_user, "role", None),
-        why,
-    )
-    abort(403)
 
 
 def allowed_fields(department: Department) -> frozenset[str]:
@@ -278,10 +266,10 @@ def update_cell(cell_id: int) -> str | Response | tuple[str, int]:
     cell, project, department = _cell_context(session, cell_id)
     allowed = allowed_fields(department)
     if not allowed:
-        _refuse("not this department's chief")
+        forbidden("not this department's chief")
     posted = set(request.form) & FORM_FIELDS
     if posted - allowed:
-        _refuse(f"may not change {sorted(posted - allowed)}")
+        forbidden(f"may not change {sorted(posted - allowed)}")
     rollout = svc.rollout_for(session, project.id or 0)
     form = CellForm()
     form.readiness.choices = _readiness_choices(rollout, cell)

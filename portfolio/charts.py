@@ -197,6 +197,20 @@ def _figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> go.Figure:
     return go.Figure(data=data, layout=layout, _validate=False)
 
 
+@dataclass(frozen=True)
+class PageChart:
+    """A chart as a page shows it (templates/_macros.html chart_card): its figure JSON, what a
+    screen reader hears, and its numbers as rows of text, the table that is its alternative."""
+
+    id: str
+    title: str
+    figure: Markup
+    label: str
+    columns: list[str]
+    rows: list[list[str]]
+    foot: None = None  # the chart_table macro asks for it
+
+
 def to_json(figure: go.Figure) -> str:
     """The figure as plotly.js reads it: what figure.to_json() gives, without its deep copy and
     numpy walk (these figures hold only JSON values); tests check that both give the same JSON."""

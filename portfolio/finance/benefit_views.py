@@ -4,19 +4,17 @@ benefits), and creating and editing benefits (editors)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
 from sqlmodel import Session, col, select
 from werkzeug.wrappers import Response
 
 from portfolio import static_assets
 from portfolio.auth import current_actor, forbidden
-from portfolio.charts import safe_figure_json
+from portfolio.charts import PageChart, safe_figure_json
 from portfolio.db import get_or_404, get_session, refused_with, utcnow
 from portfolio.domain import BenefitType
 from portfolio.finance import benefit_charts as charts
@@ -64,20 +62,7 @@ def _helpers() -> dict[str, Any]:
 # --- the overview --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Chart:
-    """A chart on a page: its figure JSON, what a screen reader hears, its numbers as rows."""
-
-    id: str
-    title: str
-    figure: Markup
-    label: str
-    columns: list[str]
-    rows: list[list[str]]
-    foot: None = None  # the chart_table macro asks for it
-
-
-def _gain_charts(rows: list[BenefitRow]) -> list[Chart]:
+def _gain_charts(rows: list[BenefitRow]) -> list[PageChart]:
     text = chart_text()
     today = utcnow().date()
     figures = gain_figures(rows, today)
@@ -109,7 +94,7 @@ def _gain_charts(rows: list[BenefitRow]) -> list[Chart]:
             if not series.categories:
                 continue
             shown.append(
-                Chart(
+                PageChart(
                     id=f"chart-{kind.value}-{by}",
                     title=title,
                     figure=safe_figure_json(charts.gains_figure(series, kind, text)),
@@ -147,7 +132,7 @@ def index() -> str:
 # --- one benefit ---------------------------------------------------------------------------------
 
 
-def _measurement_chart(benefit: Benefit, rows: list[BenefitRow]) -> Chart | None:
+def _measurement_chart(benefit: Benefit, rows: list[BenefitRow]) -> PageChart | None:
     if benefit.type == BenefitType.qualitative:
         return None
     history = rows[0].history if rows else []
@@ -165,7 +150,7 @@ def _measurement_chart(benefit: Benefit, rows: list[BenefitRow]) -> Chart | None
     )
     text = chart_text()
     title = _("Målinger af “%(title)s” mod målene", title=benefit.title)
-    return Chart(
+    return PageChart(
         id="chart-measurements",
         title=title,
         figure=safe_figure_json(charts.measurement_figure(plan, points, text)),

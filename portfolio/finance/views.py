@@ -10,7 +10,6 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
 from sqlmodel import Session, col, select
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
@@ -18,6 +17,7 @@ from werkzeug.wrappers import Response
 from portfolio import charts as base_charts
 from portfolio import static_assets
 from portfolio.auth import current_actor
+from portfolio.charts import PageChart
 from portfolio.db import get_or_404, get_session, refused_with, utcnow
 from portfolio.domain import MovementKind, label
 from portfolio.finance import charts
@@ -181,17 +181,6 @@ class ReturnRow:
     returned: int
 
 
-@dataclass(frozen=True)
-class PoolChart:
-    id: str
-    title: str
-    figure: Markup
-    label: str
-    columns: list[str]
-    rows: list[list[str]]
-    foot: None = None  # the chart_table macro asks for it
-
-
 def _pool_or_404(session: Session, pool_id: int) -> Pool:
     pool = session.get(Pool, pool_id)
     if pool is None:
@@ -280,7 +269,7 @@ def _render_pool(
     flt = MovementFilter.from_args(request.args)
     text = chart_text()
     title = _("Fra indskud til saldo")
-    chart = PoolChart(
+    chart = PageChart(
         id="chart-waterfall",
         title=title,
         figure=base_charts.safe_figure_json(

@@ -10,13 +10,13 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from markupsafe import Markup
 from sqlmodel import Session
 from werkzeug.wrappers import Response
 
 from portfolio import charts as base_charts
 from portfolio import static_assets
 from portfolio.auth import current_actor
+from portfolio.charts import PageChart
 from portfolio.db import get_session, refused_with
 from portfolio.domain import ChangeSource
 from portfolio.formats import danish_day
@@ -26,19 +26,6 @@ from portfolio.rollout import services as svc
 from portfolio.rollout.plan_forms import ApplyPlanForm, PlanForm, query_data, settings_query
 
 bp = Blueprint("rollout_plan", __name__, url_prefix="/udrulning")
-
-
-@dataclass(frozen=True)
-class RolloutChart:
-    """A chart on the page: its figure JSON, what a screen reader hears, its numbers as rows."""
-
-    id: str
-    title: str
-    figure: Markup
-    label: str
-    columns: list[str]
-    rows: list[list[str]]
-    foot: None = None  # the chart_table macro asks for it
 
 
 def _apps(session: Session) -> list[tuple[int, str]]:
@@ -56,17 +43,17 @@ def _total_users(session: Session, cells: Sequence[svc.GridCell]) -> int:
 
 def _chart_figures(
     session: Session, cells: Sequence[svc.GridCell], apps: Sequence[tuple[int, str]]
-) -> list[RolloutChart]:
+) -> list[PageChart]:
     today = svc.today()
     text = chart_text()
-    shown: list[RolloutChart] = []
+    shown: list[PageChart] = []
     for pid, name in apps:
         these = [svc.cell_to_dict(c, json_ready=False) for c in cells if c.cell.project_id == pid]
         if not these:
             continue
         title = _("Udrulning af %(app)s", app=name)
         shown.append(
-            RolloutChart(
+            PageChart(
                 id=f"chart-gantt-{pid}",
                 title=title,
                 figure=base_charts.safe_figure_json(
@@ -82,7 +69,7 @@ def _chart_figures(
     points = charts.coverage_series(everything, total_users=total, today=today)
     title = _("Andel af brugerne i drift over tid")
     shown.append(
-        RolloutChart(
+        PageChart(
             id="chart-coverage",
             title=title,
             figure=base_charts.safe_figure_json(

@@ -94,7 +94,7 @@ ROLLOUT_SYMBOLS = {
     RolloutState.preparing: "◔",
     RolloutState.in_progress: "◑",
     RolloutState.live: "●",
-    RolloutState.postponed: "⏸",
+    RolloutState.postponed: "‖",
     RolloutState.not_relevant: "–",
 }
 

@@ -50,6 +50,7 @@ def waterfall_figure(figures: LedgerFigures, *, title: str, text: ChartText = DA
     steps = waterfall_steps(figures)
     labels = [escape(s.label) for s in steps]
     shown = [text.money(s.amount) if s.total else signed_money(s.amount, text) for s in steps]
+    tallest = max((abs(s.amount) for s in steps), default=0)
     data: list[dict[str, Any]] = [
         {
             "type": "waterfall",
@@ -59,7 +60,11 @@ def waterfall_figure(figures: LedgerFigures, *, title: str, text: ChartText = DA
             "y": [s.amount for s in steps],
             "measure": ["total" if s.total else "relative" for s in steps],
             "text": [escape(t) for t in shown],
-            "textposition": "outside",
+            # Inside a tall bar (a fall's label outside would sit on the axis labels), above a
+            # short one, so that a step of 0 kr. still says so.
+            "textposition": [
+                "inside" if abs(s.amount) * 10 > tallest else "outside" for s in steps
+            ],
             "cliponaxis": False,
             "hovertext": [f"{lab}: {escape(t)}" for lab, t in zip(labels, shown, strict=True)],
             "hoverinfo": "text",

@@ -30,6 +30,17 @@ class SheetRow:
     cells: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Placement:
+    """How one column of the sheet was placed: its letter (a row number, for a transposed
+    sheet), its header, the field it fills, and how it was chosen."""
+
+    column: str
+    header: str
+    field: str | None
+    how: str  # "matched", "mapped" (by the user), "ignored", "unknown"
+
+
 @dataclass
 class ReadResult:
     sheet: str
@@ -39,3 +50,9 @@ class ReadResult:
     unmapped_headers: list[str]
     rows: list[SheetRow]
     problems: list[Problem]
+    warnings: list[Problem] = field(default_factory=list)  # read, but the user should know
+    placements: list[Placement] = field(default_factory=list)
+    # field -> {a value the importer does not know: how many rows hold it}, for value mapping
+    unknown_values: dict[str, dict[str, int]] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)  # Danish lines: totals rows left out …
+    transposed: bool = False  # one project per column, fields down the first column

@@ -10,12 +10,16 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
+import zipfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
 from xml.etree.ElementTree import iterparse as plain_iterparse
 
+from defusedxml.ElementTree import fromstring as guarded_fromstring
 from defusedxml.ElementTree import iterparse as guarded_iterparse
 from openpyxl.utils.cell import column_index_from_string, get_column_letter, range_boundaries
 from openpyxl.utils.datetime import from_excel, from_ISO8601
@@ -144,6 +148,9 @@ class SheetStream:
         self.hyperlinks: dict[str, str] = {}  # cell -> relationship id ("" if inside the file)
         # The first row with data after a long empty run, where reading stopped.
         self.beyond: tuple[int, list[tuple[int, object]]] | None = None
+        # Rows whose every cell read holds a formula (a sum line, when it has no name).
+        self.formula_rows: set[int] = set()
+        self._only_formulas = False
         self._source = source
         self._reader = _ChunkReader(source)
         self._shared = shared_strings
@@ -177,6 +184,8 @@ class SheetStream:
                 if lookahead < 0 and row_number - last_data <= MAX_EMPTY_RUN:
                     if cells:
                         last_data = row_number
+                        if self._only_formulas:
+                            self.formula_rows.add(row_number)
                         yield row_number, cells
                     continue
                 if cells:
@@ -221,6 +230,7 @@ class SheetStream:
         wanted = self.wanted
         columns = self._columns
         col = 0
+        only_formulas = True
         for cell in row:
             if cell.tag != CELL:
                 continue
@@ -235,6 +245,10 @@ class SheetStream:
             value = self._value(cell)
             if value is not None:
                 cells.append((col, value))
+                # <f> then <v>: two children; a formula saved without its value has one.
+                if only_formulas and len(cell) < 2 and value.__class__ is not MissingCachedValue:
+                    only_formulas = False
+        self._only_formulas = only_formulas
         return cells
 
     def _value(self, cell: Any) -> object:
@@ -365,3 +379,106 @@ def _inline_text(node: Any) -> str:
             if text is not None:
                 parts.append(text.text or "")
     return "".join(parts)
+
+
+# -- Excel tables (Insert > Table) -----------------------------------------------------------
+
+TABLE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/table"
+PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+TABLE_COLUMN = MAIN + "tableColumn"
+# A table part or a sheet's relationships are a few kilobytes; these bound a hostile file.
+MAX_PART_BYTES = 4 * 1024 * 1024
+MAX_TABLES = 100
+PART_TOO_LARGE = (
+    "Filen er beskadiget (en tabeldefinition i den er urimeligt stor) – åbn den i Excel, gem "
+    "den igen som Excel-projektmappe (.xlsx), og prøv igen."
+)
+
+
+@dataclass(frozen=True)
+class Table:
+    """An Excel table on a sheet: its range, how many header and totals rows it has, and its
+    column names (the header cells' texts, also when the header row is hidden)."""
+
+    name: str
+    min_col: int
+    min_row: int
+    max_col: int
+    max_row: int
+    header_rows: int
+    totals_rows: int
+    column_names: tuple[str, ...]
+
+    @property
+    def first_data_row(self) -> int:
+        return self.min_row + self.header_rows
+
+    @property
+    def last_data_row(self) -> int:
+        return self.max_row - self.totals_rows
+
+
+def _read_part(package: zipfile.ZipFile, path: str) -> Any:
+    """A small XML part, parsed with DTDs and entities refused (raises ValueError then)."""
+    info = package.getinfo(path)
+    if info.file_size > MAX_PART_BYTES:
+        raise WorkbookError(PART_TOO_LARGE)
+    with package.open(info) as source:
+        data = source.read(MAX_PART_BYTES + 1)
+    return guarded_fromstring(data, forbid_dtd=True)
+
+
+def _count(text: str | None, default: int) -> int:
+    try:
+        return max(0, int(text)) if text is not None else default
+    except ValueError:
+        return default
+
+
+def read_tables(package: zipfile.ZipFile, sheet_path: str) -> list[Table]:
+    """The tables on a sheet, found through the sheet's relationships (each <tablePart> of
+    the sheet names one), in the order they are listed. A damaged table part is left out:
+    the sheet is then read as a plain range."""
+    folder, name = posixpath.split(sheet_path)
+    rels_path = posixpath.join(folder, "_rels", name + ".rels")
+    names = set(package.namelist())
+    if rels_path not in names:
+        return []
+    tables: list[Table] = []
+    for rel in _read_part(package, rels_path).iter(PACKAGE_REL):
+        if rel.get("Type") != TABLE_REL or rel.get("TargetMode") == "External":
+            continue
+        target = rel.get("Target") or ""
+        if target.startswith("/"):
+            path = target.lstrip("/")
+        else:
+            path = posixpath.normpath(posixpath.join(folder, target))
+        if path not in names or len(tables) >= MAX_TABLES:
+            continue
+        table = _read_table(_read_part(package, path))
+        if table is not None:
+            tables.append(table)
+    return tables
+
+
+def _read_table(root: Any) -> Table | None:
+    try:
+        min_col, min_row, max_col, max_row = range_boundaries(root.get("ref") or "")
+    except (ValueError, TypeError):
+        return None
+    if not (min_col and min_row and max_col and max_row):
+        return None
+    names = tuple(
+        " ".join((column.get("name") or "").replace("_x000a_", " ").split())
+        for column in root.iter(TABLE_COLUMN)
+    )
+    return Table(
+        name=root.get("displayName") or root.get("name") or "",
+        min_col=min_col,
+        min_row=min_row,
+        max_col=max_col,
+        max_row=max_row,
+        header_rows=min(_count(root.get("headerRowCount"), 1), 1),
+        totals_rows=_count(root.get("totalsRowCount"), 0),
+        column_names=names,
+    )

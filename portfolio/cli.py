@@ -1,4 +1,5 @@
-"""The `portfolio` commands: database set-up, demo data, serving, import, export and packs.
+"""The `portfolio` commands: database set-up, demo data, serving, export and packs; import,
+rollout and finance commands live in their features (registered in COMMANDS below).
 
 The console script itself (the group, error lines) is portfolio/console.py."""
 
@@ -9,7 +10,7 @@ import json
 import sys
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import click
 import sqlalchemy as sa
@@ -17,7 +18,6 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.engine import make_url
 
-from portfolio.bulk import paused_gc
 from portfolio.db import (
     get_engine,
     get_session,
@@ -212,134 +212,6 @@ def projects_command(as_json: bool, archived: bool) -> None:
     click.echo(f"{len(rows)} projekter", err=True)
 
 
-def _parse_mappings(mappings: tuple[str, ...]) -> dict[str, str]:
-    from portfolio.projects.services import CANONICAL_ORDER
-
-    allowed = set(CANONICAL_ORDER) | {"ignore", ""}
-    parsed = {}
-    for item in mappings:
-        header, sep, field = item.rpartition("=")
-        field = field.strip()
-        if not sep or not header.strip() or field not in allowed:
-            raise click.BadParameter(
-                f'“{item}” skal have formen "Overskrift=felt", hvor felt er et af: '
-                + ", ".join(sorted(allowed - {""})),
-                param_hint="--map",
-            )
-        parsed[header.strip()] = field
-    return parsed
-
-
-def _print_preview(preview: Any, as_json: bool, extra: dict[str, Any] | None = None) -> None:
-    if as_json:
-        click.echo(json.dumps({**preview.to_json(), **(extra or {})}, ensure_ascii=False, indent=2))
-        return
-    counts = preview.counts()
-    lines = [
-        f"Ark “{preview.sheet}”: {counts['rows']} rækker — {counts['new']} nye, "
-        f"{counts['changed']} ændrede, {counts['unchanged']} uændrede, "
-        f"{counts['missing']} i databasen men ikke i arket, {counts['problems']} problemer."
-    ]
-    for changed in preview.changed:
-        lines.append(f"  ændret: {changed.project.name}")
-        for change in changed.changes:
-            lines.append(f"    {change.field}: {change.old!s} → {change.new!s}")
-    lines.extend(f"  ny: {row.values.get('name')}" for row in preview.new)
-    lines.extend(f"  ikke i arket: {project.name}" for project in preview.missing)
-    for problem in preview.problems:
-        lines.append(f"  problem {problem.sheet}!{problem.cell or ''}: {problem.message}")
-    if preview.unmapped_headers:
-        lines.append("  kolonner uden felt (brug --map): " + ", ".join(preview.unmapped_headers))
-    click.echo("\n".join(lines))  # one write: click.echo flushes on every call
-
-
-@click.command("import")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--sheet", help="Arkets navn, hvis det ikke skal findes automatisk.")
-@click.option(
-    "--map",
-    "mappings",
-    multiple=True,
-    metavar="OVERSKRIFT=felt",
-    help="Placér en kolonne i et felt (kan gentages).",
-)
-@click.option("--dry-run", is_flag=True, help="Vis hvad der ville ske; skriv intet.")
-@click.option("--json", "as_json", is_flag=True, help="Skriv forhåndsvisning/resultat som JSON.")
-@click.option(
-    "--archive-missing",
-    is_flag=True,
-    help="Arkivér projekter, der er i databasen, men ikke i arket.",
-)
-@click.option("--blanks-clear", is_flag=True, help="Lad tomme celler slette eksisterende værdier.")
-@paused_gc()
-@with_appcontext
-@unit_of_work()
-def import_command(
-    file: Path,
-    sheet: str | None,
-    mappings: tuple[str, ...],
-    dry_run: bool,
-    as_json: bool,
-    archive_missing: bool,
-    blanks_clear: bool,
-) -> None:
-    """Importér projektporteføljearket (.xlsx)."""
-    from importers.workbook import WorkbookError, read_workbook
-    from portfolio.domain import ChangeSource
-    from portfolio.imports.services import (
-        ImportRefused,
-        apply_import,
-        lock_for_import,
-        preview_import,
-        sha256_of,
-    )
-
-    mapping = _parse_mappings(mappings)
-    limit = int(current_app.config["MAX_CONTENT_LENGTH"])
-    try:
-        if file.stat().st_size > limit:
-            raise WorkbookError(
-                f"Filen er større end grænsen på {limit // (1024 * 1024)} MB. Intet er importeret."
-            )
-        data = file.read_bytes()
-        result = read_workbook(data, sheet=sheet, mapping=mapping)
-    except FileNotFoundError:
-        fail(f"Filen {file} findes ikke.")
-    except WorkbookError as exc:
-        fail(str(exc))
-    require_current_schema()
-    session = get_session()
-    if not dry_run:
-        lock_for_import(session)
-    preview = preview_import(session, result, blanks_clear=blanks_clear)
-    if preview.problems or dry_run:
-        _print_preview(preview, as_json, {"dry_run": dry_run})
-        if preview.problems:
-            fail(
-                f"Arket har {len(preview.problems)} problem(er); intet er importeret. "
-                "Ret dem i arket, og prøv igen."
-            )
-        return
-    try:
-        run = apply_import(
-            session=session,
-            preview=preview,
-            actor=cli_actor(),
-            source=ChangeSource.cli,
-            filename=file.name,
-            sha256=sha256_of(data),
-            archive_missing=archive_missing,
-        )
-    except ImportRefused as exc:
-        fail(str(exc))
-    _print_preview(preview, as_json, {"import_id": run.id, "archived": run.archived})
-    if not as_json:
-        click.echo(
-            f"Importeret som import nr. {run.id}: {run.created} nye, {run.updated} ændrede, "
-            f"{run.archived} arkiverede."
-        )
-
-
 def fail(message: str) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(1)
@@ -426,6 +298,7 @@ def pack_command(day: str, fmt: str, output: Path, query: str) -> None:
 
 # The group's commands; portfolio/console.py lists them for `portfolio --help` without this module.
 from portfolio.finance.cli import benefits_command, pools_command  # noqa: E402
+from portfolio.imports.cli import import_command  # noqa: E402
 from portfolio.rollout.cli import rollout_group  # noqa: E402  (it uses the helpers above)
 
 COMMANDS: dict[str, click.Command] = {

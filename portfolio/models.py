@@ -7,7 +7,7 @@ from portfolio.finance.models import (
     PoolMovement,
     ProjectSpending,
 )
-from portfolio.imports.models import ImportRun
+from portfolio.imports.models import ImportProfile, ImportRun
 from portfolio.meetings.models import (
     Meeting,
     MeetingFinanceSnapshot,
@@ -25,6 +25,7 @@ __all__ = [
     "BenefitMeasurement",
     "Blackout",
     "Department",
+    "ImportProfile",
     "ImportRun",
     "LoginAttempt",
     "Meeting",

@@ -1,7 +1,8 @@
-"""The record of applied imports."""
+"""The record of applied imports, and the import profiles remembered per sheet layout."""
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from portfolio.db import enum_column, utcnow
@@ -25,3 +26,22 @@ class ImportRun(SQLModel, table=True):
     updated: int = 0
     unchanged: int = 0
     archived: int = 0
+    # The user's choices (mapping, defaults for new projects, value maps, rates, blanks) as
+    # JSON, and the profile they came from, if any.
+    choices: str = Field(default="{}", sa_column_kwargs={"server_default": "{}"}, sa_type=sa.Text)
+    profile: str | None = Field(default=None, max_length=100)
+
+
+class ImportProfile(SQLModel, table=True):
+    """The choices for one sheet layout, found again by the layout's header signature."""
+
+    __tablename__ = "import_profile"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    signature: str = Field(max_length=64, index=True)
+    headers: str = Field(sa_type=sa.Text)  # the header texts, one a line, to show the layout
+    choices: str = Field(sa_type=sa.Text)  # ImportChoices as JSON
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    actor: str = Field(max_length=200)

@@ -14,9 +14,11 @@ from typing import Any
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
-from importers.results import Problem, ReadResult, SheetRow
+from importers.results import Placement, Problem, ReadResult, SheetRow
+from portfolio.db import utcnow
 from portfolio.domain import ChangeSource
-from portfolio.imports.models import ImportRun
+from portfolio.imports.choices import ImportChoices, header_texts
+from portfolio.imports.models import ImportProfile, ImportRun
 from portfolio.locks import hold_lock
 from portfolio.projects.models import Project
 from portfolio.projects.services import (
@@ -73,6 +75,15 @@ class ImportPreview:
     problems: list[Problem] = field(default_factory=list)
     unmapped_headers: list[str] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)
+    header_row: int = 0
+    transposed: bool = False
+    placements: list[Placement] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    unknown_values: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Defaults for fields the sheet lacks, and per new row the fields they filled.
+    defaults: dict[str, str] = field(default_factory=dict)
+    defaulted: dict[int, list[str]] = field(default_factory=dict)
 
     @property
     def can_apply(self) -> bool:
@@ -91,7 +102,7 @@ class ImportPreview:
     def fingerprint(self) -> str:
         """Identifies exactly this set of changes: apply refuses if the portfolio moved since."""
         data = {
-            "new": [r.values.get("name") for r in self.new],
+            "new": [[_jsonable(v) for v in r.values.values()] for r in self.new],
             "changed": [
                 [c.project.id, c.project.version, [(x.field, _jsonable(x.new)) for x in c.changes]]
                 for c in self.changed
@@ -104,12 +115,26 @@ class ImportPreview:
     def to_json(self) -> dict[str, Any]:
         return {
             "sheet": self.sheet,
+            "header_row": self.header_row,
+            "transposed": self.transposed,
+            "placements": [
+                {"column": p.column, "header": p.header, "field": p.field, "how": p.how}
+                for p in self.placements
+            ],
+            "defaults": self.defaults,
+            "unknown_values": self.unknown_values,
+            "skipped": self.skipped,
+            "warnings": [_problem_json(p) for p in self.warnings],
             "counts": self.counts(),
             "can_apply": self.can_apply,
             "unmapped_headers": self.unmapped_headers,
             "columns": self.columns,
             "new": [
-                {"row": r.row_number, **{k: _jsonable(v) for k, v in r.values.items()}}
+                {
+                    "row": r.row_number,
+                    **{k: _jsonable(v) for k, v in r.values.items()},
+                    "defaulted": self.defaulted.get(r.row_number, []),
+                }
                 for r in self.new
             ],
             "changed": [
@@ -128,11 +153,17 @@ class ImportPreview:
             "missing": [
                 {"id": p.id, "name": p.name, "case_number": p.case_number} for p in self.missing
             ],
-            "problems": [
-                {"sheet": p.sheet, "cell": p.cell, "value": p.value, "message": p.message}
-                for p in self.problems
-            ],
+            "problems": [_problem_json(p) for p in self.problems],
         }
+
+
+def _problem_json(problem: Problem) -> dict[str, Any]:
+    return {
+        "sheet": problem.sheet,
+        "cell": problem.cell,
+        "value": problem.value,
+        "message": problem.message,
+    }
 
 
 def _jsonable(value: Any) -> Any:
@@ -145,6 +176,23 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+def read_sheet(
+    data: bytes,
+    *,
+    sheet: str | None = None,
+    choices: ImportChoices | None = None,
+    max_bytes: int | None = None,
+) -> ReadResult:
+    """Reads the workbook with the user's choices; WorkbookError when it cannot be used."""
+    from importers.workbook import read_workbook  # openpyxl: loaded on first use
+
+    choices = choices or ImportChoices()
+    kwargs: dict[str, Any] = {}
+    if max_bytes is not None:
+        kwargs["max_bytes"] = max_bytes
+    return read_workbook(data, sheet=sheet, options=choices.read_options(), **kwargs)
+
+
 def lock_for_import(session: Session) -> None:
     """Before the preview that is applied: one import at a time, each reading what the one
     before it wrote (two imports of the same new rows must not both create them)."""
@@ -152,15 +200,28 @@ def lock_for_import(session: Session) -> None:
 
 
 def preview_import(
-    session: Session, result: ReadResult, *, blanks_clear: bool = False
+    session: Session,
+    result: ReadResult,
+    *,
+    blanks_clear: bool = False,
+    defaults: dict[str, str] | None = None,
 ) -> ImportPreview:
-    """Compares the sheet with the portfolio. Projects match on case number, else on name."""
+    """Compares the sheet with the portfolio. Projects match on case number, else on name.
+    `defaults` fill fields a new project's row leaves empty; existing projects keep theirs."""
+    defaults = dict(defaults or {})
     preview = ImportPreview(
         sheet=result.sheet,
         rows=len(result.rows),
         problems=list(result.problems),
         unmapped_headers=list(result.unmapped_headers),
         columns=dict(result.columns),
+        header_row=result.header_row,
+        transposed=result.transposed,
+        placements=list(result.placements),
+        warnings=list(result.warnings),
+        skipped=list(result.skipped),
+        unknown_values={f: dict(v) for f, v in result.unknown_values.items()},
+        defaults=defaults,
     )
     projects = session.exec(
         select(Project)
@@ -180,6 +241,7 @@ def preview_import(
     for row in result.rows:
         project = _match(row, by_case, by_name, seen)
         if project is None:
+            row = _with_defaults(row, defaults, preview)
             missing = [label for f, label in REQUIRED_FOR_NEW.items() if not row.values.get(f)]
             if missing:
                 preview.problems.append(
@@ -205,6 +267,16 @@ def preview_import(
     preview.missing.sort(key=lambda p: normalise_name(p.name))
     _check_case_numbers(preview, by_case)
     return preview
+
+
+def _with_defaults(row: SheetRow, defaults: dict[str, str], preview: ImportPreview) -> SheetRow:
+    """A new project's row with the defaults in the fields it leaves empty (a copy)."""
+    filled = [f for f, v in defaults.items() if v and row.values.get(f) in (None, "")]
+    if not filled:
+        return row
+    preview.defaulted[row.row_number] = filled
+    values = {**row.values, **{f: defaults[f] for f in filled}}
+    return SheetRow(sheet=row.sheet, row_number=row.row_number, values=values, cells=row.cells)
 
 
 def _match(
@@ -261,6 +333,8 @@ def apply_import(
     filename: str,
     sha256: str,
     archive_missing: bool = False,
+    choices: ImportChoices | None = None,
+    profile: str | None = None,
 ) -> ImportRun:
     """Writes the whole preview, or raises ImportRefused and writes nothing. Flushes only."""
     if preview.problems:
@@ -281,6 +355,8 @@ def apply_import(
         updated=len(preview.changed),
         unchanged=len(preview.unchanged),
         archived=len(preview.missing) if archive_missing else 0,
+        choices=(choices or ImportChoices()).dumps(),
+        profile=profile,
     )
     session.add(run)
     session.flush()
@@ -344,3 +420,71 @@ def recent_imports(session: Session, limit: int = 20) -> Sequence[ImportRun]:
     return session.exec(
         select(ImportRun).order_by(col(ImportRun.created_at).desc()).limit(limit)
     ).all()
+
+
+# --- profiles: the choices per sheet layout ---------------------------------------------------
+
+
+class ProfileError(ValueError):
+    """A profile that cannot be saved or found; str(error) is one Danish sentence."""
+
+
+def profile_for_signature(session: Session, signature: str) -> ImportProfile | None:
+    return session.exec(
+        select(ImportProfile)
+        .where(ImportProfile.signature == signature)
+        .order_by(col(ImportProfile.updated_at).desc())
+    ).first()
+
+
+def profile_by_name(session: Session, name: str) -> ImportProfile | None:
+    return session.exec(select(ImportProfile).where(ImportProfile.name == name.strip())).first()
+
+
+def list_profiles(session: Session) -> Sequence[ImportProfile]:
+    return session.exec(select(ImportProfile).order_by(col(ImportProfile.name))).all()
+
+
+def save_profile(
+    *,
+    session: Session,
+    name: str,
+    signature: str,
+    result: ReadResult,
+    choices: ImportChoices,
+    actor: str,
+) -> ImportProfile:
+    """Saves the choices under `name` for the layout (replacing that name's choices). Flushes."""
+    name = re.sub(r"\s+", " ", name).strip()
+    if not name or len(name) > 100:
+        raise ProfileError("En profil skal have et navn på højst 100 tegn.")
+    profile = profile_by_name(session, name)
+    if profile is None:
+        profile = ImportProfile(name=name, signature=signature, headers="", choices="", actor="")
+    profile.signature = signature
+    profile.headers = "\n".join(header_texts(result))
+    profile.choices = choices.dumps()
+    profile.actor = actor[:200]
+    profile.updated_at = utcnow()
+    session.add(profile)
+    session.flush()
+    return profile
+
+
+def free_profile_name(session: Session, wanted: str) -> str:
+    """`wanted`, or `wanted (2)`, … : a name no profile has yet."""
+    base = re.sub(r"\s+", " ", wanted).strip()[:90] or "Profil"
+    name, n = base, 1
+    while profile_by_name(session, name) is not None:
+        n += 1
+        name = f"{base} ({n})"
+    return name
+
+
+def delete_profile(*, session: Session, profile_id: int) -> bool:
+    profile = session.get(ImportProfile, profile_id)
+    if profile is None:
+        return False
+    session.delete(profile)
+    session.flush()
+    return True

@@ -31,6 +31,12 @@ class Upload:
     sheet: str | None = None
     mapping: dict[str, str] = field(default_factory=dict)
     blanks_clear: bool = False
+    # The rest of the user's choices (portfolio/imports/choices.py), and where they came from.
+    defaults: dict[str, str] = field(default_factory=dict)
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    rates: dict[str, str] = field(default_factory=dict)
+    blank_unparsable: list[str] = field(default_factory=list)
+    profile: str | None = None  # the saved profile applied on upload
 
 
 def _write_new(path: Path, data: bytes) -> None:

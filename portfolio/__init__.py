@@ -24,7 +24,7 @@ def create_app(test_config: dict[str, object] | None = None, *, check_schema: bo
         __name__, template_folder=_template_folder(), instance_relative_config=True
     )
 
-    from portfolio import auth, config, db, edge, i18n, security, static_assets
+    from portfolio import auth, compression, config, db, edge, i18n, security, static_assets
     from portfolio.blueprints import register_blueprints
     from portfolio.cli import register_commands
 
@@ -38,6 +38,7 @@ def create_app(test_config: dict[str, object] | None = None, *, check_schema: bo
     auth.init_app(app)
     security.init_app(app)
     static_assets.init_app(app)
+    compression.init_app(app)  # pages gzipped on the way out; static files come gzipped
     register_blueprints(app)
     register_commands(app)
     auth.check_every_route_is_declared(app)

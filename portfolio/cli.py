@@ -8,7 +8,7 @@ from __future__ import annotations
 import getpass
 import json
 import sys
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
@@ -218,13 +218,16 @@ def fail(message: str) -> NoReturn:
 
 
 def parse_day(text: str) -> date:
-    """A date as an operator types it: 2026-12-08 or 08-12-2026; else a Danish error, exit 1."""
-    for pattern in ("%Y-%m-%d", "%d-%m-%Y"):
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    fail(f"“{text}” er ikke en dato; skriv fx 2026-12-08.")
+    """A date as an operator types it (2026-12-08, 08-12-2026, 8.12.2026 … as in the forms);
+    else a Danish error, exit 1."""
+    from portfolio.formats import ImpossibleDate, parse_danish_date
+
+    try:
+        return parse_danish_date(text)
+    except ImpossibleDate:
+        fail(f"Datoen “{text}” findes ikke i kalenderen; skriv fx 2026-12-08.")
+    except ValueError:
+        fail(f"“{text}” er ikke en dato; skriv fx 2026-12-08.")
 
 
 @click.command("export")

@@ -205,6 +205,20 @@ FIELD_LABELS = {
 }
 
 
+# A role in one word, where the full label ("Redaktør (IT-projektrådet)") is too long: the header.
+ROLE_SHORT_LABELS = {
+    Role.admin: _l("Administrator"),
+    Role.editor: _l("Redaktør"),
+    Role.owner: _l("Procesejer"),
+    Role.reader: _l("Læser"),
+}
+
+
+def short_label(role: Role | str | None) -> str:
+    """A role's one-word label; empty for None."""
+    return "" if not role else str(ROLE_SHORT_LABELS[Role(role)])
+
+
 def label(value: StrEnum | str | None) -> str:
     """The user-facing label of an enum value; empty for None."""
     if value is None or value == "":

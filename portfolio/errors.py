@@ -7,13 +7,14 @@ import hmac
 from flask import Flask, current_app, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError, same_origin
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from portfolio.domain import FIELD_LABELS
+from portfolio.domain import FIELD_LABELS, Role
 from portfolio.security import referring_page
 
 # Flask-WTF's description when a token's signature is good but its time limit has passed.
@@ -56,10 +57,58 @@ TEXTS = {
 }
 
 
+# A refused user is told what their role lets them do instead, and where: (text, link, endpoint).
+ROLE_HELP = {
+    Role.owner: (
+        _l(
+            "Som procesejer kan du opdatere status på dine egne projekter og markere dem som "
+            "gennemset under Mine projekter."
+        ),
+        _l("Til Mine projekter"),
+        "projects.mine",
+    ),
+    Role.reader: (
+        _l(
+            "Som læser kan du se projekterne, overblikket og Chefforums møder og hente dem som "
+            "filer, men ikke ændre noget. Skal du kunne det, så kontakt IT-afdelingen."
+        ),
+        _l("Til overblikket"),
+        "overview.index",
+    ),
+    Role.editor: (
+        _l(
+            "Som redaktør kan du redigere alle projekter og forberede Chefforums møder; brugere "
+            "og import af regnearket klarer IT-afdelingen."
+        ),
+        _l("Til projektlisten"),
+        "projects.index",
+    ),
+    Role.admin: (
+        _l("Som administrator har du adgang til alle sider, men ikke til netop denne handling."),
+        _l("Til projektlisten"),
+        "projects.index",
+    ),
+}
+
+
+def _role_help() -> dict[str, str] | None:
+    role = getattr(current_user, "role", None)
+    if not current_user.is_authenticated or role not in ROLE_HELP:
+        return None
+    text, link, endpoint = ROLE_HELP[role]
+    return {"text": str(text), "link": str(link), "url": url_for(endpoint)}
+
+
 def _page(code: int, detail: str | None = None) -> tuple[str, int]:
     title, text = TEXTS.get(code, TEXTS[500])
     return (
-        render_template("errors/error.html", code=code, title=str(title), text=detail or str(text)),
+        render_template(
+            "errors/error.html",
+            code=code,
+            title=str(title),
+            text=detail or str(text),
+            role_help=_role_help() if code == 403 else None,
+        ),
         code,
     )
 

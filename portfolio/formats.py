@@ -6,6 +6,7 @@ Danish and Babel for other languages.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -36,7 +37,7 @@ def danish_money_short(value: float) -> str:
 
 def danish_day(value: date) -> str:
     """22-10-2020 (a datetime gives its date). Thousands of table cells: no strftime."""
-    return f"{value.day:02d}-{value.month:02d}-{value.year}"
+    return f"{value.day:02d}-{value.month:02d}-{value.year:04d}"
 
 
 def danish_timestamp(value: datetime) -> str:
@@ -58,3 +59,30 @@ def money(value: int, locale: str = "da") -> str:
 
         return f"DKK {format_decimal(value, locale='en')}"
     return danish_money(value)
+
+
+class ImpossibleDate(ValueError):
+    """Text shaped like a date for a day the calendar does not have, e.g. 31-02-2026."""
+
+
+_DANISH_DATE = re.compile(r"([0-9]{1,2})[-./]([0-9]{1,2})[-./]([0-9]{4})")
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
+_DIGITS_DATE = re.compile(r"([0-9]{2})([0-9]{2})([0-9]{4})")
+
+
+def parse_danish_date(text: str) -> date:
+    """A date as a Dane types it: 08-12-2026, 8-12-2026, 8/12-2026, 8.12.2026, 08122026
+    (ddmmåååå) or ISO 2026-12-08. ValueError if the text is no such shape, ImpossibleDate
+    (a ValueError) if it is but the day does not exist. Years have four digits: 08-12-26
+    could be 1926 or 2026."""
+    clean = text.strip()
+    if m := _ISO_DATE.fullmatch(clean):
+        year, month, day = int(m[1]), int(m[2]), int(m[3])
+    elif m := _DANISH_DATE.fullmatch(clean) or _DIGITS_DATE.fullmatch(clean):
+        day, month, year = int(m[1]), int(m[2]), int(m[3])
+    else:
+        raise ValueError(f"not a date: {text!r}")
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ImpossibleDate(f"no such day: {text!r}") from None

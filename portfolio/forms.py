@@ -22,6 +22,7 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
+from wtforms.widgets import TextInput
 
 from importers.fields import (
     BUDGET_TOO_LARGE,
@@ -32,6 +33,7 @@ from importers.fields import (
     check_value,
 )
 from portfolio.domain import LABELS
+from portfolio.formats import ImpossibleDate, danish_day, parse_danish_date
 
 _MONEY_JUNK = re.compile(r"(kr\.?|dkk|\s)", re.IGNORECASE)
 
@@ -97,21 +99,47 @@ class MoneyField(StringField):
         return f"{self.data:,}".replace(",", ".")
 
 
-DATE_MESSAGE = _l("Skriv datoen som dd-mm-åååå, fx 22-10-2020.")
+DATE_HINT = _l("Skriv datoen som dd-mm-åååå, fx 08-12-2026")
+DATE_MESSAGE = _l("Skriv datoen som dd-mm-åååå, fx 08-12-2026.")
 
 
 class DanishDateField(DateField):
-    """Dates typed as 22-10-2020 or picked in the browser's date picker (ISO)."""
+    """A date typed the Danish way into a text box (formats.parse_danish_date: 08-12-2026,
+    8/12-2026, 8.12.2026, 08122026 or ISO), shown as 08-12-2026. Not type="date": the
+    browser's picker follows the browser's locale, and mm/dd turned 08122026 into 12 August."""
+
+    widget = TextInput()
+    format_hint = DATE_HINT  # the field macro shows it and ties it to the box
+    data: Any  # date | None, untyped as in WTForms: views trust InputRequired for a date
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("format", ["%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y"])
+        kwargs["render_kw"] = {"inputmode": "numeric", "autocomplete": "off"} | (
+            kwargs.get("render_kw") or {}
+        )
         super().__init__(*args, **kwargs)
 
     def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            return
+        text = " ".join(str(v) for v in valuelist)
+        self.data = None
         try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            raise ValueError(str(DATE_MESSAGE)) from exc
+            self.data = parse_danish_date(text)
+        except ImpossibleDate:
+            message = gettext(
+                "Datoen %(text)s findes ikke i kalenderen. Skriv fx 08-12-2026.",
+                text=text.strip(),
+            )
+            raise ValueError(message) from None
+        except ValueError:
+            raise ValueError(str(DATE_MESSAGE)) from None
+
+    def _value(self) -> str:
+        # A date read from the box is shown the Danish way (08122026 -> 08-12-2026); text that
+        # is no date is shown exactly as typed, beside its error.
+        if self.data is not None:
+            return danish_day(self.data)
+        return " ".join(self.raw_data) if self.raw_data else ""
 
 
 VERSION_REFUSED = _l(
@@ -145,6 +173,18 @@ class VersionedForm(FlaskForm):
 
 class CsrfForm(FlaskForm):
     """A button that needs nothing but the CSRF token (e.g. deleting a draft)."""
+
+
+# What the confirmation page (templates/confirm.html) sends with a dangerous action; a POST
+# without it (an old one-click button, a replayed request) is sent to that page instead.
+CONFIRMED = "ja"
+
+
+def is_confirmed() -> bool:
+    """The user came through the confirmation page of a delete or an archiving."""
+    from flask import request
+
+    return request.form.get("confirmed") == CONFIRMED
 
 
 class LanguageForm(FlaskForm):

@@ -13,7 +13,7 @@ from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
 
 from portfolio import formats
-from portfolio.domain import label
+from portfolio.domain import label, short_label
 
 if TYPE_CHECKING:
     from portfolio.charts import ChartText
@@ -54,6 +54,18 @@ def format_timestamp(value: datetime | None) -> str:
     return formats.danish_timestamp(to_user_timezone(value))
 
 
+def format_actor(actor: str | None) -> str:
+    """Who made a change, as a user reads it: the command line's "cli:root" becomes
+    "Kommandolinjen (root)"; a web user's "Navn <e-mail>" and other names stay as they are."""
+    if not actor:
+        return ""
+    if actor.startswith("cli:"):
+        return str(_("Kommandolinjen (%(user)s)", user=actor.removeprefix("cli:") or "?"))
+    if actor == "anonym":
+        return str(_("Ukendt bruger"))
+    return actor
+
+
 # Fields whose values are yes/no, as the audit trail stores them ("True"/"False").
 YES_NO_FIELDS = frozenset({"archived", "flagged", "active"})
 
@@ -63,8 +75,17 @@ def format_field(value: object, field: str) -> str:
     the audit trail store it (text), never as a Python literal."""
     if value is None or value == "":
         return ""
-    if isinstance(value, bool) or (field in YES_NO_FIELDS and value in ("True", "False")):
+    # A user's fields are stored as "e-mail:field"; a meeting's as "meeting.field".
+    base = field.rsplit(":", 1)[-1]
+    yes_no = base in YES_NO_FIELDS or field.startswith("meeting.include_")
+    if isinstance(value, bool) or (yes_no and value in ("True", "False")):
         return str(_("Ja") if value in (True, "True") else _("Nej"))
+    if field == "meeting.mode":
+        from portfolio.meetings.forms import MODE_CHOICES
+
+        return next((str(c.label) for c in MODE_CHOICES if c.value == value), str(value))
+    if field == "meeting" and isinstance(value, str):  # a meeting is named by its date
+        value = _parse_stored(value, "meeting_date")
     if isinstance(value, str):
         value = _parse_stored(value, field)
     if isinstance(value, datetime):
@@ -100,6 +121,8 @@ def init_app(app: Flask) -> None:
         timestamp=format_timestamp,
         label=label,
         field_value=format_field,
+        actor=format_actor,
+        short_label=short_label,
     )
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
 

@@ -287,7 +287,7 @@ def test_admins_list_and_delete_profiles(
     profile = session.exec(select(ImportProfile)).one()
     deleted = client.post(
         f"/import/profiler/{profile.id}/slet",
-        data={"csrf_token": _form_token(html)},
+        data={"csrf_token": _form_token(html), "confirmed": "ja"},
         follow_redirects=True,
     )
     assert "Importprofilen er slettet." in deleted.get_data(as_text=True)

@@ -205,12 +205,13 @@ def test_a_draft_can_be_deleted_but_a_published_pack_cannot(
     make_project()
     meeting = _create(session)
     token = csrf_token(client, PAGE)
-    assert client.post(f"{PAGE}/slet", data={"csrf_token": token}).status_code == 302
+    confirmed = {"csrf_token": token, "confirmed": "ja"}
+    assert client.post(f"{PAGE}/slet", data=confirmed).status_code == 302
     assert count_rows(session, Meeting) == 0
     meeting = _create(session)
     _publish(session, meeting)
     before = snapshot(session)
-    response = client.post(f"{PAGE}/slet", data={"csrf_token": token}, follow_redirects=True)
+    response = client.post(f"{PAGE}/slet", data=confirmed, follow_redirects=True)
     assert "kan ikke slettes" in response.get_data(as_text=True)
     assert snapshot(session) == before
 
@@ -237,7 +238,9 @@ def test_a_draft_named_as_a_grants_decision_cannot_be_deleted(
     session.commit()
     before = snapshot(session)
     token = csrf_token(client, PAGE)
-    response = client.post(f"{PAGE}/slet", data={"csrf_token": token}, follow_redirects=True)
+    response = client.post(
+        f"{PAGE}/slet", data={"csrf_token": token, "confirmed": "ja"}, follow_redirects=True
+    )
     assert "beslutningen bag en bevilling" in response.get_data(as_text=True)
     assert snapshot(session) == before
 

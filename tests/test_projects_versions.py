@@ -41,7 +41,7 @@ def _saves(project: Project) -> list[tuple[str, dict[str, str], bool]]:
             {"name": "Nyt navn", "scope": "national", "kind": "strategic", "phase": "idea"},
             False,
         ),
-        (f"{p}/arkiv", {"archive": "1"}, False),
+        (f"{p}/arkiv", {"archive": "1", "confirmed": "ja"}, False),
         (f"{p}/gennemset", {}, False),
         (f"{PAGE}/tekst", {"title": "Ny titel", "anledning": "Ny tekst"}, False),
         (f"{PAGE}/projekt/{project.id}/til-beslutning", {"flagged": "1"}, False),
@@ -117,7 +117,8 @@ def test_archiving_reads_as_yes_and_no_in_the_log(
     version = html.split('name="version" value="', 1)[1].split('"', 1)[0]
     token = csrf_token(client, page)
     response = client.post(
-        f"{page}/arkiv", data={"csrf_token": token, "version": version, "archive": "1"}
+        f"{page}/arkiv",
+        data={"csrf_token": token, "version": version, "archive": "1", "confirmed": "ja"},
     )
     assert response.status_code == 302
     html = client.get(page).get_data(as_text=True)

@@ -214,7 +214,11 @@ def test_archive_and_review_from_one_version_never_both_win(live: Live) -> None:
     owner.login(OWNER)
 
     def archive(browser: Browser, who: str, n: int) -> dict[str, str]:
-        return {**_project_form(browser, f"/projekter/{pid}"), "archive": "1" if n % 2 else "0"}
+        return {
+            **_project_form(browser, f"/projekter/{pid}"),
+            "archive": "1" if n % 2 else "0",
+            "confirmed": "ja",
+        }
 
     def review(browser: Browser, who: str, n: int) -> dict[str, str]:
         return _project_form(browser, f"/projekter/{other}")

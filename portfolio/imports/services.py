@@ -247,7 +247,7 @@ def preview_import(
                 preview.problems.append(
                     Problem(
                         sheet=row.sheet,
-                        cell=f"A{row.row_number}",
+                        cell=row.cells.get("name") or f"A{row.row_number}",
                         value=str(row.values.get("name") or ""),
                         message="Nyt projekt mangler " + ", ".join(missing) + ".",
                         field=None,

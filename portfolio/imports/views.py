@@ -24,7 +24,7 @@ from importers.results import ReadResult, WorkbookError
 from portfolio.auth import current_actor
 from portfolio.db import after_commit, discard, get_session
 from portfolio.domain import FIELD_LABELS, ChangeSource
-from portfolio.forms import CsrfForm
+from portfolio.forms import CONFIRMED, CsrfForm, is_confirmed
 from portfolio.imports import services as svc
 from portfolio.imports.choices import (
     BLANKABLE,
@@ -35,7 +35,7 @@ from portfolio.imports.choices import (
     header_signature,
     parse_rate,
 )
-from portfolio.imports.models import ImportRun
+from portfolio.imports.models import ImportProfile, ImportRun
 from portfolio.imports.uploads import Upload, UploadStore
 from portfolio.projects.services import CANONICAL_ORDER
 
@@ -423,14 +423,41 @@ def profiles() -> str:
     )
 
 
-@bp.post("/profiler/<int:profile_id>/slet")
-def delete_profile(profile_id: int) -> Response:
-    if not CsrfForm().validate_on_submit():
-        abort(400)
-    if not svc.delete_profile(session=get_session(), profile_id=profile_id):
+@bp.route("/profiler/<int:profile_id>/slet", methods=["GET", "POST"])
+def delete_profile(profile_id: int) -> str | Response:
+    """GET asks on a page of its own; only a POST from that page deletes the profile."""
+    session = get_session()
+    profile = session.get(ImportProfile, profile_id)
+    if profile is None:
         abort(404)
-    flash(_("Importprofilen er slettet."), "success")
-    return redirect(url_for("imports.profiles"))
+    form = CsrfForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        if not is_confirmed():  # an old one-click button: ask first, change nothing
+            return redirect(url_for("imports.delete_profile", profile_id=profile_id))
+        svc.delete_profile(session=session, profile_id=profile_id)
+        flash(_("Importprofilen er slettet."), "success")
+        return redirect(url_for("imports.profiles"))
+    return render_template(
+        "confirm.html",
+        title=_("Slet importprofilen “%(name)s”", name=profile.name),
+        explanation=[
+            _(
+                "Profilen husker valgene for ark med de samme overskrifter. Når den er slettet, "
+                "skal kolonner og værdier vælges igen, næste gang sådan et ark uploades."
+            ),
+            _("Projekterne og de tidligere importer ændres ikke."),
+        ],
+        question=_("Vil du slette profilen?"),
+        action=url_for("imports.delete_profile", profile_id=profile_id),
+        hidden={},
+        form=form,
+        confirmed_value=CONFIRMED,
+        confirm_label=_("Ja, slet profilen"),
+        cancel=url_for("imports.profiles"),
+        back_label=_("Importprofiler"),
+    )
 
 
 @bp.get("/koersel/<int:run_id>")

@@ -404,17 +404,25 @@ def suggested_texts(pack: Pack) -> dict[str, str]:
     else:
         assert pack.previous_meeting_date is not None  # noqa: S101
         worse = sum(1 for c in pack.changes if is_worsening(c))
-        lines.append(
-            ngettext(
-                "Siden mødet %(day)s er der sket %(num)d ændring (forværringer: %(worse)d); se "
-                "afsnittet Ændringer siden sidste møde.",
-                "Siden mødet %(day)s er der sket %(num)d ændringer (forværringer: %(worse)d); se "
-                "afsnittet Ændringer siden sidste møde.",
-                len(pack.changes),
-                day=danish_day(pack.previous_meeting_date),
-                worse=worse,
+        if not pack.changes:
+            lines.append(
+                _(
+                    "Ingen ændringer siden mødet %(day)s.",
+                    day=danish_day(pack.previous_meeting_date),
+                )
             )
-        )
+        else:
+            lines.append(
+                ngettext(
+                    "Siden mødet %(day)s er der sket %(num)d ændring (forværringer: %(worse)d); "
+                    "se afsnittet Ændringer siden sidste møde.",
+                    "Siden mødet %(day)s er der sket %(num)d ændringer (forværringer: %(worse)d); "
+                    "se afsnittet Ændringer siden sidste møde.",
+                    len(pack.changes),
+                    day=danish_day(pack.previous_meeting_date),
+                    worse=worse,
+                )
+            )
     if pack.for_decision:
         lines.append(
             ngettext(

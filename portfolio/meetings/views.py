@@ -26,8 +26,8 @@ from werkzeug.wrappers import Response
 from portfolio import static_assets
 from portfolio.auth import current_actor, require
 from portfolio.db import discard, get_session, refused_with
-from portfolio.forms import CsrfForm
-from portfolio.i18n import chart_text
+from portfolio.forms import CONFIRMED, CsrfForm, is_confirmed
+from portfolio.i18n import chart_text, format_day
 from portfolio.meetings import services as svc
 from portfolio.meetings.charts import pack_charts
 from portfolio.meetings.export import FORMATS, export_pack, pack_filename
@@ -156,7 +156,6 @@ def _render_detail(
             text_form=text_form,
             publish_form=publish_form
             or PublishForm(formdata=None, data={"version": meeting.version}),
-            csrf_form=CsrfForm(),
             exports=exports,
             flt=flt,
             filter_args={"day": _day(meeting)},
@@ -353,16 +352,45 @@ def decide(day: str, project_id: int) -> Response | tuple[str, int]:
     return redirect(_back(meeting))
 
 
-@bp.post("/<day>/slet")
-def delete(day: str) -> Response | tuple[str, int]:
+@bp.route("/<day>/slet", methods=["GET", "POST"])
+def delete(day: str) -> str | Response | tuple[str, int]:
+    """GET asks on a page of its own; only a POST from that page deletes the draft."""
     session = get_session()
     meeting = _meeting_or_404(session, day)
-    if not CsrfForm().validate_on_submit():
-        abort(400)
-    with _refused(session, meeting):
-        svc.delete_meeting(session=session, meeting=meeting, actor=current_actor())
-    flash(_("Mødekladden er slettet."), "success")
-    return redirect(url_for("meetings.index"))
+    form = CsrfForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        if is_confirmed():
+            with _refused(session, meeting):
+                svc.delete_meeting(session=session, meeting=meeting, actor=current_actor())
+            flash(_("Mødekladden er slettet."), "success")
+            return redirect(url_for("meetings.index"))
+        # An old one-click button or a replayed request: ask first, change nothing.
+        return redirect(url_for("meetings.delete", day=_day(meeting)))
+    if meeting.published_at is not None:
+        flash(_("Et offentliggjort møde kan ikke slettes."), "error")
+        return redirect(url_for("meetings.detail", day=_day(meeting)))
+    return render_template(
+        "confirm.html",
+        title=_("Slet kladden “%(title)s”", title=meeting.title),
+        explanation=[
+            _(
+                "Kladden til mødet %(day)s slettes med dens tekster og dagsordenspunkter. "
+                "Det kan ikke gøres om.",
+                day=format_day(meeting.meeting_date),
+            ),
+            _("Projekterne og deres historik ændres ikke."),
+        ],
+        question=_("Vil du slette kladden?"),
+        action=url_for("meetings.delete", day=_day(meeting)),
+        hidden={},
+        form=form,
+        confirmed_value=CONFIRMED,
+        confirm_label=_("Ja, slet kladden"),
+        cancel=url_for("meetings.detail", day=_day(meeting)),
+        back_label=meeting.title,
+    )
 
 
 @bp.get("/<day>/pakke.<fmt>")

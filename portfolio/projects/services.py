@@ -444,6 +444,24 @@ def mark_reviewed(
     session.flush()
 
 
+def record_status_review(
+    *,
+    session: Session,
+    project: Project,
+    data: Mapping[str, Any],
+    actor: str,
+    expected_version: int,
+) -> list[Change]:
+    """The process owner's "Gem og markér som gennemset": the status update and the review in
+    the request's one unit of work. A stale version refuses both before anything is written."""
+    check_version(project, expected_version)
+    changes = update_project(
+        session=session, project=project, data=data, actor=actor, source=ChangeSource.web
+    )
+    mark_reviewed(session=session, project=project, actor=actor)
+    return changes
+
+
 # --- listing -------------------------------------------------------------------------------
 
 FILTER_KEYS = ("scope", "kind", "department", "process_owner", "phase", "status")
@@ -648,6 +666,83 @@ def review_reason(project: Project, interval_days: int, now: datetime | None = N
     if now - project.reviewed_at > timedelta(days=interval_days):
         return "stale"
     return None
+
+
+def awaiting_review(interval_days: int, now: datetime | None = None) -> Any:
+    """review_reason as SQL: the projects whose owner should look at them now."""
+    from datetime import timedelta
+
+    reviewed = col(Project.reviewed_at)
+    due = (now or utcnow()) - timedelta(days=interval_days)
+    return sa.or_(reviewed.is_(None), col(Project.updated_at) > reviewed, reviewed < due)
+
+
+def count_awaiting_review(session: Session, person_id: int | None, interval_days: int) -> int:
+    """How many of this person's active projects wait for their review (one COUNT query)."""
+    if person_id is None:
+        return 0
+    stmt = (
+        sa.select(sa.func.count())
+        .select_from(Project)
+        .where(
+            col(Project.process_owner_id) == person_id,
+            col(Project.archived).is_(False),
+            awaiting_review(interval_days),
+        )
+    )
+    return int(session.connection().execute(stmt).scalar_one())
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """What became of one tracked field since the last review: first value, last value."""
+
+    field: str
+    old: str | None
+    new: str | None
+    times: int
+
+
+def changes_since_review(
+    session: Session, projects: Iterable[Project]
+) -> dict[int, list[FieldChange]]:
+    """Per project, the status history since its last review (since its creation if never
+    reviewed), folded per field into first and last value; one query for all the projects."""
+    projects = list(projects)
+    ids = [p.id for p in projects if p.id is not None]
+    if not ids:
+        return {}
+    stmt = (
+        select(StatusUpdate)
+        .join(Project, col(Project.id) == col(StatusUpdate.project_id))
+        .where(
+            col(StatusUpdate.project_id).in_(ids),
+            sa.or_(
+                col(Project.reviewed_at).is_(None),
+                col(StatusUpdate.changed_at) > col(Project.reviewed_at),
+            ),
+        )
+        .order_by(col(StatusUpdate.changed_at), col(StatusUpdate.id))
+    )
+    never = {p.id for p in projects if p.reviewed_at is None}
+    folded: dict[int, dict[str, FieldChange]] = {}
+    for row in session.exec(stmt).all():
+        per_field = folded.setdefault(row.project_id, {})
+        seen = per_field.get(row.field)
+        if seen is None and row.old_value is None and row.project_id in never:
+            continue  # the value the field got when the project was created: not a change
+        old = seen.old if seen else row.old_value
+        per_field[row.field] = FieldChange(
+            row.field, old, row.new_value, (seen.times if seen else 0) + 1
+        )
+    order = {name: i for i, name in enumerate(TRACKED_FIELDS)}
+    return {
+        pid: sorted(
+            (c for c in fields.values() if c.old != c.new),
+            key=lambda c: order.get(c.field, len(order)),
+        )
+        for pid, fields in folded.items()
+    }
 
 
 def project_history(session: Session, project_id: int) -> list[StatusUpdate]:

@@ -7,8 +7,10 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import session as flask_session
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 from werkzeug.wrappers import Response
 
@@ -17,7 +19,7 @@ from portfolio.db import get_or_404, get_session, refused_with
 from portfolio.domain import ACTION_LABELS, FIELD_LABELS, ChangeSource
 from portfolio.finance.benefit_services import project_benefits
 from portfolio.finance.sections import project_finance
-from portfolio.forms import CsrfForm, VersionedForm
+from portfolio.forms import CONFIRMED, CsrfForm, VersionedForm, is_confirmed
 from portfolio.meetings.services import hidden_audit_actions
 from portfolio.permissions import Permission
 from portfolio.projects import services as svc
@@ -196,7 +198,15 @@ def _save(
             source=ChangeSource.web,
             expected_version=expected_version,
         )
-    flash(saved if changes else unchanged, "success" if changes else "info")
+    _confirm(project, saved if changes else unchanged, "success" if changes else "info")
+
+
+def _confirm(project: Project, text: str, category: str) -> None:
+    """Say what was saved: inside the project on "Mine projekter", else as a flash."""
+    if request.form.get("back") == "mine":
+        flask_session[MINE_CONFIRMATION] = {"project": project.id, "text": text}
+    else:
+        flash(text, category)
 
 
 @bp.post("/<int:project_id>/status")
@@ -217,6 +227,8 @@ def update_status(project_id: int) -> str | Response | tuple[str, int]:
         "status_comment": form.status_comment.data,
         "phase": form.phase.data or project.phase.value,
     }
+    if request.form.get("and_review") == "1":
+        return _save_and_review(session, project, data, form.expected_version())
     _save(
         session,
         project,
@@ -229,10 +241,41 @@ def update_status(project_id: int) -> str | Response | tuple[str, int]:
 
 
 def _back(project: Project) -> str:
-    """Back to where the user came from: their own list or the project page."""
+    """Back to where the user came from: the same project, open, in their own list; or the
+    project page."""
     if request.form.get("back") == "mine":
-        return url_for("projects.mine")
+        return _in_mine(project)
     return url_for("projects.detail", project_id=project.id)
+
+
+def _in_mine(project: Project) -> str:
+    return url_for("projects.mine", aaben=project.id, _anchor=f"projekt-{project.id}")
+
+
+# The confirmation of a save on "Mine projekter": shown inside the project it is about, where
+# static/js/focus.js moves the focus (a flash would show at the top of the page).
+MINE_CONFIRMATION = "projects.mine.confirmation"
+
+
+def _save_and_review(
+    session: Session, project: Project, data: dict[str, Any], expected_version: int
+) -> Response | tuple[str, int]:
+    """ "Gem og markér som gennemset": one POST, one unit of work."""
+    require(Permission.review, project)
+    with _conflict_if_stale(project, data):
+        changes = svc.record_status_review(
+            session=session,
+            project=project,
+            data=data,
+            actor=current_actor(),
+            expected_version=expected_version,
+        )
+    if changes:
+        text = _("Status er gemt, og “%(name)s” er markeret som gennemset.", name=project.name)
+    else:
+        text = _("Status var uændret; “%(name)s” er markeret som gennemset.", name=project.name)
+    _confirm(project, text, "success")
+    return redirect(_back(project))
 
 
 @bp.post("/<int:project_id>/gennemset")
@@ -250,7 +293,7 @@ def review(project_id: int) -> Response | tuple[str, int]:
             actor=current_actor(),
             expected_version=form.expected_version(),
         )
-    flash(_("“%(name)s” er markeret som gennemset.", name=project.name), "success")
+    _confirm(project, _("“%(name)s” er markeret som gennemset.", name=project.name), "success")
     return redirect(_back(project))
 
 
@@ -264,6 +307,10 @@ def mine() -> str:
     projects = svc.owned_projects(session, current_user.person_id)
     rows = [(p, svc.review_reason(p, days)) for p in projects]
     rows.sort(key=lambda r: (r[1] is None, r[0].name.lower()))
+    confirmation = flask_session.pop(MINE_CONFIRMATION, None)
+    opened = request.args.get("aaben", type=int)
+    if opened not in {p.id for p in projects}:
+        opened = None
     forms = {
         p.id: StatusForm(
             formdata=None,
@@ -277,17 +324,53 @@ def mine() -> str:
         )
         for p, _reason in rows
     }
-    return render_template("projects/mine.html", rows=rows, forms=forms, days=days)
+    return render_template(
+        "projects/mine.html",
+        rows=rows,
+        forms=forms,
+        days=days,
+        changes=svc.changes_since_review(session, projects),
+        opened=opened,
+        confirmation=confirmation if confirmation and confirmation["project"] == opened else None,
+        field_labels=FIELD_LABELS,
+    )
 
 
-@bp.post("/<int:project_id>/arkiv")
+@bp.app_context_processor
+def _review_count() -> dict[str, Any]:
+    """The menu's "Mine projekter (12)": a function, so the one COUNT runs only on pages whose
+    menu shows the item."""
+
+    def awaiting_review_count() -> int:
+        from flask import current_app
+
+        if not current_user.is_authenticated:
+            return 0
+        days = int(current_app.config["REVIEW_INTERVAL_DAYS"])
+        try:
+            return svc.count_awaiting_review(get_session(), current_user.person_id, days)
+        except SQLAlchemyError:  # an error page while the database is away still renders
+            return 0
+
+    return {"awaiting_review_count": awaiting_review_count}
+
+
+@bp.route("/<int:project_id>/arkiv", methods=["GET", "POST"])
 def archive(project_id: int) -> str | Response | tuple[str, int]:
+    """Archiving is asked on a page of its own (GET); a POST from that page archives.
+    Bringing a project back from the archive is the undo and needs no second step."""
     session = get_session()
     project = get_or_404(session, Project, project_id)
+    if request.method == "GET":
+        if project.archived:
+            return redirect(url_for("projects.detail", project_id=project.id))
+        return _confirm_archive(project)
     form = ArchiveForm()
     if not form.validate_on_submit():
         abort(400)
     archived = form.archive.data == "1"
+    if archived and not is_confirmed():  # an old one-click button: ask first, change nothing
+        return redirect(url_for("projects.archive", project_id=project.id))
     with _conflict_if_stale(project, {}):
         svc.set_archived(
             session=session,
@@ -302,3 +385,25 @@ def archive(project_id: int) -> str | Response | tuple[str, int]:
     else:
         flash(_("Projektet er hentet tilbage fra arkivet."), "success")
     return redirect(url_for("projects.detail", project_id=project.id))
+
+
+def _confirm_archive(project: Project) -> str:
+    return render_template(
+        "confirm.html",
+        title=_("Arkivér “%(name)s”", name=project.name),
+        explanation=[
+            _(
+                "Et arkiveret projekt vises ikke længere i projektlisten, overblikket og "
+                "møderne, men kan findes under “Arkiverede”."
+            ),
+            _("Intet slettes: historikken bevares, og projektet kan hentes tilbage fra arkivet."),
+        ],
+        question=_("Vil du arkivere projektet?"),
+        action=url_for("projects.archive", project_id=project.id),
+        hidden={"version": project.version, "archive": "1"},
+        form=ArchiveForm(formdata=None, data={"version": project.version}),
+        confirmed_value=CONFIRMED,
+        confirm_label=_("Ja, arkivér projektet"),
+        cancel=url_for("projects.detail", project_id=project.id),
+        back_label=project.name,
+    )

@@ -12,11 +12,16 @@ from portfolio.domain import LABELS, Role
 
 
 class LoginForm(FlaskForm):
+    # autocomplete: password managers fill the account in (WCAG 1.3.5, identify input purpose)
     email = EmailField(
-        _l("E-mail"), validators=[DataRequired(_l("Skriv din e-mail.")), Length(max=254)]
+        _l("E-mail"),
+        validators=[DataRequired(_l("Skriv din e-mail.")), Length(max=254)],
+        render_kw={"autocomplete": "username"},
     )
     password = PasswordField(
-        _l("Adgangskode"), validators=[DataRequired(_l("Skriv din adgangskode.")), Length(max=500)]
+        _l("Adgangskode"),
+        validators=[DataRequired(_l("Skriv din adgangskode.")), Length(max=500)],
+        render_kw={"autocomplete": "current-password"},
     )
     next = HiddenField()
 
@@ -31,7 +36,8 @@ class UserForm(FlaskForm):
     email = EmailField(
         _l("E-mail"), validators=[DataRequired(_l("Skriv en e-mail.")), Length(max=254)]
     )
-    role = SelectField(_l("Rolle"), choices=ROLE_CHOICES)
+    # A new account may only read until someone decides otherwise.
+    role = SelectField(_l("Rolle"), choices=ROLE_CHOICES, default=Role.reader.value)
     person = StringField(
         _l("Procesejer for"),
         description=_l(

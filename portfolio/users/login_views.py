@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response
 
 from portfolio.auth import session_user
 from portfolio.db import get_session, unit_of_work
+from portfolio.domain import Role
 from portfolio.forms import CsrfForm
 from portfolio.security import local_path, start_session_clock
 from portfolio.users.forms import LoginForm
@@ -40,7 +41,7 @@ bp = Blueprint("auth", __name__)
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> str | Response | tuple[str, int]:
     if current_user.is_authenticated:
-        return redirect(url_for("main.index"))
+        return redirect(landing_page(current_user.role))
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
@@ -58,7 +59,7 @@ def login() -> str | Response | tuple[str, int]:
             session.clear()  # a fresh session: nothing from before the login carries over
             login_user(session_user(result.user))
             start_session_clock()
-            return redirect(local_path(form.next.data, url_for("main.index")))
+            return redirect(local_path(form.next.data, landing_page(Role(result.user.role))))
         # The same messages whether or not the e-mail exists: they must not tell.
         if result.busy:
             wait = max(1, math.ceil(guard.policy.hash_wait))
@@ -72,6 +73,12 @@ def login() -> str | Response | tuple[str, int]:
             message += " " + _wait_text(result.retry_after)
         return _login_page(form, message, 401)
     return render_template("auth/login.html", form=form)
+
+
+def landing_page(role: Role) -> str:
+    """Where a login lands without a `next`: a chief (process owner) on their own projects,
+    which wait for their review; everyone else on the start page."""
+    return url_for("projects.mine") if role == Role.owner else url_for("main.index")
 
 
 GUARD_KEY = "portfolio_login_guard"

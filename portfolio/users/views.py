@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from portfolio.auth import current_actor
 from portfolio.db import discard, get_session
-from portfolio.domain import ChangeSource
+from portfolio.domain import ChangeSource, Role
 from portfolio.projects.models import Person
 from portfolio.users import services as svc
 from portfolio.users.forms import UserForm
@@ -28,10 +28,39 @@ def _people() -> list[str]:
     return list(get_session().exec(select(Person.name).order_by(Person.name)))
 
 
+def _new_account_problems(form: UserForm) -> bool:
+    """What the service would refuse one at a time, on each field at once, so a user sees
+    every problem of the form in one go. True when there is any."""
+    email = svc.normalise_email(form.email.data or "")
+    if email and get_session().exec(select(User).where(User.email == email)).first():
+        form.email.errors = [
+            *form.email.errors,
+            _("Der findes allerede en bruger med e-mailen %(email)s.", email=email),
+        ]
+    password = form.password.data or ""
+    if password and len(password) < svc.MIN_PASSWORD_LENGTH:
+        form.password.errors = [
+            *form.password.errors,
+            _("Adgangskoden skal være mindst %(num)d tegn.", num=svc.MIN_PASSWORD_LENGTH),
+        ]
+    if form.role.data == Role.owner.value and not (form.person.data or "").strip():
+        form.person.errors = [
+            *form.person.errors,
+            _("En procesejer skal knyttes til en person (procesejeren på projekterne)."),
+        ]
+    return any(f.errors for f in form)
+
+
 @bp.route("/ny", methods=["GET", "POST"])
 def create() -> str | Response:
     form = UserForm()
-    if form.validate_on_submit():
+    form.password.description = _(
+        "Mindst 10 tegn. Giv brugeren adgangskoden på en sikker måde. Uden adgangskode kan "
+        "brugeren ikke logge ind."
+    )
+    # validate() first (it resets the errors), then the checks the service would make.
+    valid = form.is_submitted() and form.validate()
+    if form.is_submitted() and not _new_account_problems(form) and valid:
         try:
             user = svc.create_user(
                 session=get_session(),
@@ -45,7 +74,7 @@ def create() -> str | Response:
             )
         except svc.UserError as exc:
             discard()
-            form.email.errors = [*form.email.errors, str(exc)]
+            getattr(form, exc.field).errors = [str(exc)]
         else:
             flash(_("Brugeren %(email)s er oprettet.", email=user.email), "success")
             return redirect(url_for("users.index"))

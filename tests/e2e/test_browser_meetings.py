@@ -20,7 +20,7 @@ def test_prepare_edit_publish_and_export_a_pack(
 
     log_in(page, live_server, EDITOR)
     page.get_by_role("link", name="Chefforum", exact=True).click()
-    page.get_by_label("Mødedato").fill("2026-12-08")
+    page.get_by_label("Mødedato").fill("08-12-2026")
     page.get_by_label("Kun strategiske projekter til beslutning").check()
     page.get_by_role("button", name="Opret møde").click()
     expect(page).to_have_url(f"{live_server}/moeder/2026-12-08")
@@ -75,7 +75,7 @@ def test_chefforum_reads_the_published_pack_and_notes_no_decision(
     from playwright.sync_api import expect
 
     log_in(page, live_server, EDITOR, then="/moeder/")
-    page.get_by_label("Mødedato").fill("2026-10-22")
+    page.get_by_label("Mødedato").fill("22.10.2026")
     page.get_by_role("button", name="Opret møde").click()
     page.get_by_label("Jeg har gennemgået pakken").check()
     page.get_by_role("button", name="Offentliggør pakken").click()

@@ -20,11 +20,13 @@ def test_a_process_owner_updates_an_own_project_but_not_another_chiefs(
     log_in(page, live_server, OWNER)
     page.get_by_role("link", name="Mine projekter").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Mine projekter")
-    own = page.locator("section.mine-project", has_text="Kørselsapp").first
+    own = page.locator("details.mine-project", has_text="Kørselsapp").first
+    own.locator("summary").click()
     own.get_by_label("Ny status").select_option("red")
     own.get_by_label("Statuskommentar").fill("Leverandøren er forsinket – ny plan i januar")
-    own.get_by_role("button", name="Gem status").click()
-    expect(page.get_by_role("status").first).to_contain_text("opdateret")
+    own.get_by_role("button", name="Gem status", exact=True).click()
+    own = page.locator("details.mine-project[open]", has_text="Kørselsapp")
+    expect(own.get_by_role("status")).to_contain_text("opdateret")
 
     page.goto(f"{live_server}/projekter/?q=Kørselsapp")
     page.get_by_role("link", name="Kørselsapp").first.click()
@@ -63,6 +65,7 @@ def test_a_reader_sees_no_edit_controls(live_server: str, page: Any) -> None:
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     for name in ("Gem status", "Arkivér", "Markér som gennemset"):
         expect(page.get_by_role("button", name=name)).to_have_count(0)
+    expect(page.get_by_role("link", name="Arkivér")).to_have_count(0)
     expect(page.get_by_role("link", name="Redigér")).to_have_count(0)
     page.goto(f"{live_server}/projekter/ny")
     expect(page.get_by_role("heading", level=1)).to_have_text("Adgang nægtet")

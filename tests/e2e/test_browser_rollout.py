@@ -43,7 +43,7 @@ def test_an_editor_plans_a_chief_goes_live_and_coverage_moves(
     log_in(page, live_server, EDITOR, then="/udrulning/foreslaa")
     for app in ("Bilagsapp", "Kørselsapp", "Fraværsapp"):
         expect(page.get_by_label(app, exact=True)).to_be_checked()
-    page.get_by_label("Start").fill(today().isoformat())  # the browser's date picker
+    page.get_by_label("Start").fill(f"{today():%d%m%Y}")  # ddmmåååå, as typed on a keypad
     page.get_by_label("Kapacitet").fill("2")
     page.get_by_role("button", name="Foreslå plan").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Forslag til udrulningsplan")

@@ -388,6 +388,7 @@ def _write_preview(
         source=source,
         import_run_id=run.id,
         refs=refs,
+        checked=True,  # the reader has checked every field's rule
     )
     for changed in preview.changed:
         apply_changes(

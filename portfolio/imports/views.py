@@ -17,7 +17,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from importers.results import ReadResult, WorkbookError
@@ -36,6 +35,13 @@ from portfolio.imports.choices import (
     parse_rate,
 )
 from portfolio.imports.models import ImportProfile, ImportRun
+from portfolio.imports.upload_requests import (
+    UploadRefused,
+    own_upload,
+    sent_workbook,
+    upload_store,
+    uploader_id,
+)
 from portfolio.imports.uploads import Upload, UploadStore
 from portfolio.projects.services import CANONICAL_ORDER
 
@@ -43,31 +49,13 @@ from portfolio.projects.services import CANONICAL_ORDER
 DEFAULT_FIELDS = ("scope", "kind", "phase")
 RATE_RE = re.compile(r"[A-Za-z]{3}\s*=\s*\d+(?:[.,]\d+)?")
 
-bp = Blueprint("imports", __name__, url_prefix="/import")
-
-ALLOWED_SUFFIXES = (".xlsx", ".xlsm")
-
 
 def _store() -> UploadStore:
-    return UploadStore(
-        Path(current_app.instance_path) / "uploads",
-        max_age_seconds=float(current_app.config["UPLOAD_MAX_AGE_SECONDS"]),
-        max_pending=int(current_app.config["UPLOAD_MAX_PENDING"]),
-    )
+    """The portfolio import's uploads."""
+    return upload_store("uploads")
 
 
-def _uploader() -> int:
-    if not current_user.is_authenticated:  # the guard lets only logged-in users this far
-        abort(403)
-    return int(current_user.id)
-
-
-def _load(token: str) -> tuple[Upload, bytes]:
-    """The current user's own upload; anyone else's is a 404, as if it did not exist."""
-    try:
-        return _store().load(token, user_id=_uploader())
-    except KeyError:
-        abort(404)
+bp = Blueprint("imports", __name__, url_prefix="/import")
 
 
 @bp.get("/")
@@ -85,26 +73,17 @@ def upload() -> str | Response | tuple[str, int]:
     form = CsrfForm()
     if not form.validate_on_submit():
         abort(400)
-    file = request.files.get("file")
-    if file is None or not file.filename:
-        return _upload_error(_("Vælg en fil at importere."))
-    name = Path(file.filename).name
-    if not name.lower().endswith(ALLOWED_SUFFIXES):
-        return _upload_error(
-            _(
-                "“%(name)s” er ikke en Excel-projektmappe (.xlsx). Åbn filen i Excel, og gem "
-                "den som Excel-projektmappe, før du importerer den.",
-                name=name,
-            )
-        )
-    data = file.read()
+    try:
+        name, data = sent_workbook()
+    except UploadRefused as exc:
+        return _upload_error(str(exc))
     # Read before storing: a file that cannot be used is refused now and never kept.
     try:
         result = _read(data, filename=name)
     except WorkbookError as exc:
         return _upload_error(str(exc))
     store = _store()
-    upload = store.save(data, name, svc.sha256_of(data), user_id=_uploader())
+    upload = store.save(data, name, svc.sha256_of(data), user_id=uploader_id())
     # The same layout as a saved profile: its choices are used at once (the user can undo).
     profile = svc.profile_for_signature(get_session(), header_signature(result))
     if profile is not None:
@@ -205,7 +184,7 @@ def _render_values(upload: Upload, result: ReadResult) -> str:
 
 @bp.get("/<token>")
 def preview(token: str) -> str | tuple[str, int]:
-    upload, data = _load(token)
+    upload, data = own_upload(_store(), token)
     try:
         result, preview = _preview(upload, data)
     except WorkbookError as exc:
@@ -233,7 +212,7 @@ def preview(token: str) -> str | tuple[str, int]:
 @bp.get("/<token>/vaerdier")
 def values(token: str) -> str | tuple[str, int]:
     """The value-mapping step on its own, to come back to from the preview."""
-    upload, data = _load(token)
+    upload, data = own_upload(_store(), token)
     try:
         result, _unused = _preview(upload, data)
     except WorkbookError as exc:
@@ -244,7 +223,7 @@ def values(token: str) -> str | tuple[str, int]:
 @bp.post("/<token>/vaerdier")
 def save_values(token: str) -> Response:
     """Each unknown value mapped to a canonical value, to blank, or left as a problem."""
-    upload, _data = _load(token)
+    upload, _data = own_upload(_store(), token)
     if not CsrfForm().validate_on_submit():
         abort(400)
     values = {f: dict(v) for f, v in upload.values.items()}
@@ -271,7 +250,7 @@ def save_values(token: str) -> Response:
 @bp.post("/<token>/uden-profil")
 def undo_profile(token: str) -> Response:
     """Drops the profile's choices applied on upload: the sheet as read without them."""
-    upload, _data = _load(token)
+    upload, _data = own_upload(_store(), token)
     if not CsrfForm().validate_on_submit():
         abort(400)
     _set_choices(upload, ImportChoices())
@@ -287,7 +266,7 @@ def undo_profile(token: str) -> Response:
 @bp.post("/<token>/indstillinger")
 def options(token: str) -> Response:
     """The mapping step: sheet choice, hand-placed columns and whether blanks clear values."""
-    upload, _data = _load(token)
+    upload, _data = own_upload(_store(), token)
     if not CsrfForm().validate_on_submit():
         abort(400)
     allowed = set(CANONICAL_ORDER) | {"ignore"}
@@ -342,7 +321,7 @@ def options(token: str) -> Response:
 
 @bp.post("/<token>/anvend")
 def apply(token: str) -> str | Response | tuple[str, int]:
-    upload, data = _load(token)
+    upload, data = own_upload(_store(), token)
     if not CsrfForm().validate_on_submit():
         abort(400)
     session = get_session()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 from io import BytesIO
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask import (
@@ -19,7 +18,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from importers.results import WorkbookError
@@ -28,39 +26,28 @@ from portfolio.db import after_commit, discard, get_session
 from portfolio.domain import ROLLOUT_SYMBOLS
 from portfolio.forms import CsrfForm
 from portfolio.imports.services import sha256_of
+from portfolio.imports.upload_requests import (
+    UploadRefused,
+    own_upload,
+    sent_workbook,
+    upload_store,
+    uploader_id,
+)
 from portfolio.imports.uploads import Upload, UploadStore
 
 if TYPE_CHECKING:  # the reader loads openpyxl: imported when a sheet is read, not at start
     from importers.rollout_sheet import RolloutReadResult
     from portfolio.rollout.sheet_import import RolloutPreview
 
-bp = Blueprint("rollout_sheet", __name__, url_prefix="/udrulning/ark")
-
-ALLOWED_SUFFIXES = (".xlsx", ".xlsm")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 def _store() -> UploadStore:
-    # A folder of its own: the portfolio import's tokens and pruning never meet these.
-    return UploadStore(
-        Path(current_app.instance_path) / "rollout-uploads",
-        max_age_seconds=float(current_app.config["UPLOAD_MAX_AGE_SECONDS"]),
-        max_pending=int(current_app.config["UPLOAD_MAX_PENDING"]),
-    )
+    """The rollout sheets' uploads: a folder of their own."""
+    return upload_store("rollout-uploads")
 
 
-def _uploader() -> int:
-    if not current_user.is_authenticated:  # the guard lets only logged-in users this far
-        abort(403)
-    return int(current_user.id)
+bp = Blueprint("rollout_sheet", __name__, url_prefix="/udrulning/ark")
 
-
-def _load(token: str) -> tuple[Upload, bytes]:
-    """The current user's own upload; anyone else's is a 404, as if it did not exist."""
-    try:
-        return _store().load(token, user_id=_uploader())
-    except KeyError:
-        abort(404)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _limit_mb() -> int:
@@ -115,24 +102,15 @@ def _read(data: bytes, *, filename: str) -> RolloutReadResult:
 def upload() -> str | Response | tuple[str, int]:
     if not CsrfForm().validate_on_submit():
         abort(400)
-    file = request.files.get("file")
-    if file is None or not file.filename:
-        return _upload_error(_("Vælg en fil at importere."))
-    name = Path(file.filename).name
-    if not name.lower().endswith(ALLOWED_SUFFIXES):
-        return _upload_error(
-            _(
-                "“%(name)s” er ikke en Excel-projektmappe (.xlsx). Åbn filen i Excel, og gem "
-                "den som Excel-projektmappe, før du importerer den.",
-                name=name,
-            )
-        )
-    data = file.read()
+    try:
+        name, data = sent_workbook()
+    except UploadRefused as exc:
+        return _upload_error(str(exc))
     try:
         _read(data, filename=name)  # a file that cannot be used is refused now, never kept
     except WorkbookError as exc:
         return _upload_error(str(exc))
-    upload = _store().save(data, name, sha256_of(data), user_id=_uploader())
+    upload = _store().save(data, name, sha256_of(data), user_id=uploader_id())
     return redirect(url_for("rollout_sheet.preview", token=upload.token))
 
 
@@ -146,7 +124,7 @@ def _preview(upload: Upload, data: bytes) -> RolloutPreview:
 def preview(token: str) -> str | tuple[str, int]:
     from portfolio.rollout import sheet_import as svc
 
-    upload, data = _load(token)
+    upload, data = own_upload(_store(), token)
     try:
         preview = _preview(upload, data)
     except WorkbookError as exc:
@@ -166,7 +144,7 @@ def preview(token: str) -> str | tuple[str, int]:
 def apply(token: str) -> Response | tuple[str, int]:
     from portfolio.rollout import sheet_import as svc
 
-    upload, data = _load(token)
+    upload, data = own_upload(_store(), token)
     if not CsrfForm().validate_on_submit():
         abort(400)
     session = get_session()

@@ -283,14 +283,8 @@ def _gantt(doc: Any, chart: RolloutChart, png: bytes | None) -> None:
     _italic(doc, _("Diagrammet kunne ikke tegnes (Chromium mangler); tallene står i tabellen."))
 
 
-def _rollout_item(doc: Any, pack: Pack, images: Mapping[str, bytes] | None) -> None:
-    """The rollout plan as its own agenda item til beslutning, after the portfolio's."""
-    item = pack.rollout
-    if item is None:
-        return
-    doc.add_page_break()
-    _heading(doc, _("Udrulningsplan for %(apps)s", apps=", ".join(item.plan.apps)), 1)
-    _italic(doc, _("Til beslutning"))
+def _agenda_parts(doc: Any, item: Any) -> None:
+    """An agenda item's parts in their order (DOMAIN.md), under its own heading."""
     _heading(doc, _("Anledning"), 2)
     _text_block(doc, item.anledning, _("(Ikke udfyldt)"))
     _heading(doc, _("Sagsfremstilling"), 2)
@@ -302,6 +296,17 @@ def _rollout_item(doc: Any, pack: Pack, images: Mapping[str, bytes] | None) -> N
     _heading(doc, _("Bilag"), 2)
     for number, text in enumerate(item.bilag, start=1):
         doc.add_paragraph(_("Bilag %(num)d: %(text)s", num=number, text=clean(text)))
+
+
+def _rollout_item(doc: Any, pack: Pack, images: Mapping[str, bytes] | None) -> None:
+    """The rollout plan as its own agenda item til beslutning, after the portfolio's."""
+    item = pack.rollout
+    if item is None:
+        return
+    doc.add_page_break()
+    _heading(doc, _("Udrulningsplan for %(apps)s", apps=", ".join(item.plan.apps)), 1)
+    _italic(doc, _("Til beslutning"))
+    _agenda_parts(doc, item)
     _heading(
         doc,
         _("Udrulningsplan: afdelinger × apps pr. %(day)s", day=danish_day(item.plan.taken_on)),
@@ -416,17 +421,7 @@ def _pool_orientation(doc: Any, pack: Pack, images: Mapping[str, bytes] | None) 
     doc.add_page_break()
     _heading(doc, item.title, 1)
     _italic(doc, _("Til orientering"))
-    _heading(doc, _("Anledning"), 2)
-    _text_block(doc, item.anledning, _("(Ikke udfyldt)"))
-    _heading(doc, _("Sagsfremstilling"), 2)
-    _text_block(doc, item.sagsfremstilling, _("(Ikke udfyldt)"))
-    _heading(doc, _("Indstilling"), 2)
-    _text_block(doc, item.indstilling, _("(Ikke udfyldt)"))
-    _heading(doc, _("Beslutning"), 2)
-    _text_block(doc, item.beslutning, _("(Skrives efter mødet)"))
-    _heading(doc, _("Bilag"), 2)
-    for number, text in enumerate(item.bilag, start=1):
-        doc.add_paragraph(_("Bilag %(num)d: %(text)s", num=number, text=clean(text)))
+    _agenda_parts(doc, item)
     _heading(doc, _("Puljens tal pr. %(day)s", day=danish_day(item.state.taken_on)), 3)
     _table(doc, [_("Post"), _("Beløb")], [[n, danish_money(a)] for n, a in pool_figures(item.pool)])
     _heading(doc, _("Puljens bevægelser"), 3)

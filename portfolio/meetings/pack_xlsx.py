@@ -387,16 +387,8 @@ def _rollout_headers() -> list[str]:
     ]
 
 
-def _write_rollout(ws: Any, item: RolloutItem) -> None:
-    """The rollout item: its parts, the grid (departments × apps: state and go-live date, a
-    date cell) and every cell's dates, the Gantt's numbers."""
-    plan = item.plan
-    ws.column_dimensions["A"].width = 26
-    for col in range(2, len(ROLLOUT_DETAIL) + 1):
-        ws.column_dimensions[get_column_letter(col)].width = 18
-    ws.column_dimensions["B"].width = 60
-    _put(ws.cell(1, 1), _("Udrulningsplan – til beslutning")).font = Font(bold=True, size=16)
-    row = 3
+def _agenda_rows(ws: Any, row: int, item: Any) -> int:
+    """An agenda item's parts in their order (DOMAIN.md), a row each from `row`; the next row."""
     for heading, text in (
         (_("Anledning"), item.anledning),
         (_("Sagsfremstilling"), item.sagsfremstilling),
@@ -409,6 +401,20 @@ def _write_rollout(ws: Any, item: RolloutItem) -> None:
         cell.alignment = TOP_WRAP
         _put(ws.cell(row, 2), text or "–").alignment = TOP_WRAP
         row += 1
+    return row
+
+
+def _write_rollout(ws: Any, item: RolloutItem) -> None:
+    """The rollout item: its parts, the grid (departments × apps: state and go-live date, a
+    date cell) and every cell's dates, the Gantt's numbers."""
+    plan = item.plan
+    ws.column_dimensions["A"].width = 26
+    for col in range(2, len(ROLLOUT_DETAIL) + 1):
+        ws.column_dimensions[get_column_letter(col)].width = 18
+    ws.column_dimensions["B"].width = 60
+    _put(ws.cell(1, 1), _("Udrulningsplan – til beslutning")).font = Font(bold=True, size=16)
+    row = 3
+    row = _agenda_rows(ws, row, item)
 
     row += 1
     title = _("Udrulningsplan: afdelinger × apps pr. %(day)s", day=danish_day(plan.taken_on))
@@ -586,18 +592,7 @@ def _write_pool_orientation(ws: Any, item: PoolOrientation) -> None:
     _finance_widths(ws)
     ws.column_dimensions["B"].width = 90
     row = _title(ws, 1, item.title + " – " + _("til orientering"), 16) + 1
-    for heading, text in (
-        (_("Anledning"), item.anledning),
-        (_("Sagsfremstilling"), item.sagsfremstilling),
-        (_("Indstilling"), item.indstilling),
-        (_("Beslutning"), item.beslutning),
-        (_("Bilag"), "\n".join(item.bilag)),
-    ):
-        cell = _put(ws.cell(row, 1), heading)
-        cell.font = BOLD
-        cell.alignment = TOP_WRAP
-        _put(ws.cell(row, 2), text or "–").alignment = TOP_WRAP
-        row += 1
+    row = _agenda_rows(ws, row, item)
     row += 1
     row = _title(ws, row, _("Puljens tal pr. %(day)s", day=danish_day(item.state.taken_on)))
     header_row = row

@@ -3,14 +3,19 @@ late cells, the chief rule, and department settings."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from portfolio.auth import session_user
+from portfolio.db import make_engine, writing
 from portfolio.domain import ChangeSource, Role, RolloutState
 from portfolio.permissions import Permission
+from portfolio.projects.models import Project
 from portfolio.rollout import departments as dept_svc
 from portfolio.rollout import services as svc
 from portfolio.rollout.models import RolloutCell, RolloutChange
@@ -173,3 +178,60 @@ def test_department_settings_refresh_default_weeks_but_keep_hand_set_ones(
             actor="Ida",
             source=ChangeSource.web,
         )
+
+
+def test_two_saves_of_one_cell_from_one_version_never_both_win(
+    database_url: str, session: Session, make_project: Callable[..., Project]
+) -> None:
+    """Two users save the same cell at the same moment, each on a connection of its own, on
+    SQLite and on PostgreSQL: the database lets one UPDATE … WHERE version match, the other is
+    refused as stale, and the history holds only the winner's change."""
+    world = make_rollout_world(session, make_project)
+    cell = session.exec(
+        select(RolloutCell).where(RolloutCell.project_id == world.apps["Bilagsapp"].id)
+    ).first()
+    assert cell is not None and cell.id is not None
+    cell_id, seen = cell.id, cell.version
+    session.commit()
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+    engines = [writing(make_engine(database_url)) for _ in range(2)]
+
+    def save(engine: sa.Engine, blocker: str) -> None:
+        with Session(engine) as own:
+            barrier.wait(timeout=30)  # both forms were opened at version `seen`
+            try:
+                mine = own.get(RolloutCell, cell_id)
+                assert mine is not None
+                svc.update_cell(
+                    session=own,
+                    cell=mine,
+                    changes={"blocker": blocker},
+                    actor=blocker,
+                    source=ChangeSource.web,
+                    expected_version=seen,
+                )
+                own.commit()
+                outcomes.append(blocker)
+            except svc.StaleRolloutError:
+                own.rollback()
+                outcomes.append("stale")
+
+    threads = [
+        threading.Thread(target=save, args=(engine, f"blokering fra {n}"))
+        for n, engine in enumerate(engines)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    for engine in engines:
+        engine.dispose()
+    assert sorted(o == "stale" for o in outcomes) == [False, True], outcomes
+    (winner,) = [o for o in outcomes if o != "stale"]
+    session.commit()
+    session.expire_all()
+    stored = session.get(RolloutCell, cell_id)
+    assert stored is not None and stored.blocker == winner and stored.version == seen + 1
+    history = session.exec(select(RolloutChange).where(RolloutChange.cell_id == cell_id)).all()
+    assert [(h.field, h.new_value) for h in history] == [("blocker", winner)]

@@ -16,19 +16,33 @@ def _template_folder() -> str:
     raise RuntimeError("Portefølje cannot find its templates folder")
 
 
-def create_app(test_config: dict[str, object] | None = None, *, check_schema: bool = True) -> Flask:
-    """The app. `check_schema=False` (the CLI) skips looking at the database at start."""
+def create_app(
+    test_config: dict[str, object] | None = None, *, check_schema: bool = True, pages: bool = True
+) -> Flask:
+    """The app. `check_schema=False` (the CLI) skips looking at the database at start;
+    `pages=False` (commands that only read and write data) registers no pages: importing every
+    view and form was two thirds of building the app."""
     from portfolio.db import PortfolioFlask  # each request one unit of work
 
     app = PortfolioFlask(
         __name__, template_folder=_template_folder(), instance_relative_config=True
     )
 
-    from portfolio import auth, compression, config, db, edge, i18n, security, static_assets
+    from portfolio import (
+        auth,
+        compression,
+        config,
+        db,
+        edge,
+        i18n,
+        request_log,
+        security,
+        static_assets,
+    )
     from portfolio.blueprints import register_blueprints
     from portfolio.cli import register_commands
 
-    config.load_config(app, test_config)
+    config.load_config(app, test_config, serving=check_schema)
     # First of the before_request hooks: pages answer 503 until the schema is ready.
     db.init_app(app, check_schema=check_schema)
     # Input no column can hold is a 400 (NUL) or a 404 (an id beyond INTEGER), not a 500.
@@ -39,7 +53,9 @@ def create_app(test_config: dict[str, object] | None = None, *, check_schema: bo
     security.init_app(app)
     static_assets.init_app(app)
     compression.init_app(app)  # pages gzipped on the way out; static files come gzipped
-    register_blueprints(app)
+    request_log.init_app(app)  # the user id for the access log line
+    if pages:
+        register_blueprints(app)
+        auth.check_every_route_is_declared(app)
     register_commands(app)
-    auth.check_every_route_is_declared(app)
     return app

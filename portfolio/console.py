@@ -18,7 +18,9 @@ DEBUG_ENV = "PORTFOLIO_DEBUG"
 # What `portfolio --help` lists, so that listing imports neither the commands nor the app
 # (tests/test_cli_startup.py checks these against the commands' own docstrings).
 SUMMARIES = {
+    "backup": "Tag en sikkerhedskopi af databasen, mens appen kører.",
     "benefits": "Vis gevinsterne med seneste måling og realisering.",
+    "create-token": "Opret en API-nøgle til en bruger (vises kun én gang).",
     "create-user": "Opret en bruger.",
     "demo": "Opret databasen og indlæs demoporteføljen og en demobruger pr. rolle.",
     "export": "Eksportér porteføljen som regneark i projektarkets form.",
@@ -27,9 +29,29 @@ SUMMARIES = {
     "pack": "Skriv mødepakken til Chefforum som HTML, PDF, Excel eller Word.",
     "pools": "Vis puljerne med saldo og bevægelser.",
     "projects": "Vis alle projekter.",
+    "restore": "Gendan en sikkerhedskopi i en tom database.",
     "rollout": "Vis udrulningen pr. afdeling, eller foreslå en plan.",
     "run": "Start Portefølje (waitress).",
+    "send-reminders": "Send gennemgangsrundernes mails, og prøv mislykkede mails igen.",
 }
+
+# Commands that only read and write data: their app has no pages (see create_app's `pages`).
+# The others serve pages, or render templates with links to them (the pack, the mails).
+DATA_ONLY = frozenset(
+    {
+        "backup",
+        "benefits",
+        "create-token",
+        "create-user",
+        "export",
+        "import",
+        "init-db",
+        "pools",
+        "projects",
+        "restore",
+        "rollout",
+    }
+)
 
 
 class PortfolioGroup(FlaskGroup):
@@ -39,6 +61,11 @@ class PortfolioGroup(FlaskGroup):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name not in SUMMARIES:
             return None
+        if name == "import":
+            # Its own light module: it starts reading the sheet before the app is loaded.
+            from portfolio.imports.cli import import_command
+
+            return import_command
         from portfolio.cli import COMMANDS
 
         return COMMANDS[name]
@@ -105,7 +132,8 @@ def main() -> NoReturn:
         from portfolio import create_app
 
         # The CLI does not look at the database at start: each command checks what it needs.
-        app = create_app(check_schema=False)
+        command = click.get_current_context().find_root().invoked_subcommand
+        app = create_app(check_schema=False, pages=command not in DATA_ONLY)
         created.append(app)
         return app
 
@@ -119,6 +147,9 @@ def main() -> NoReturn:
     )
     # Our --debug replaces Flask's: it still sets debug mode, and also shows tracebacks.
     group.params = [p for p in group.params if p.name != "debug"] + [_debug_option()]
+    from portfolio.imports import readahead
+
+    readahead.allow()  # this process has no other thread yet: `import` may fork to read ahead
     try:
         sys.exit(group.main())  # click's own usage errors exit with 2
     except Exception as exc:

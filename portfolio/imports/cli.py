@@ -5,7 +5,9 @@ profile (`--profile`), or both (the options win); `--save-profile` remembers the
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -13,8 +15,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from portfolio.bulk import paused_gc
-from portfolio.db import get_session, unit_of_work
+from portfolio.imports import readahead
+
+# Light imports only above: the sheet starts being read (portfolio/imports/readahead.py) before
+# the database layer and the app are loaded.
 
 
 def _refuse(message: str, as_json: bool, problems: list[dict[str, Any]] | None = None) -> NoReturn:
@@ -72,6 +76,30 @@ def _print_preview(preview: Any, as_json: bool, extra: dict[str, Any] | None = N
     click.echo("\n".join(lines))  # one write: click.echo flushes on every call
 
 
+READ_AHEAD = "portfolio.import.read_ahead"
+
+
+def _reading_ahead(command: Callable[..., None]) -> Callable[..., None]:
+    """Starts reading the sheet in a second process before `with_appcontext` builds the app."""
+
+    @functools.wraps(command)
+    def run(**options: Any) -> None:
+        chosen = ("profile_name", "mappings", "values", "rates", "blanks")
+        plain = not any(options[name] for name in chosen)
+        ahead = readahead.start(options["file"], sheet=options["sheet"], plain=plain)
+        click.get_current_context().meta[READ_AHEAD] = ahead
+        from portfolio.bulk import paused_gc  # the database layer: after the child has started
+
+        try:
+            with paused_gc():  # from the app's start on, as before
+                command(**options)
+        finally:
+            if ahead is not None:
+                ahead.close()
+
+    return run
+
+
 @click.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--sheet", help="Arkets navn, hvis det ikke skal findes automatisk.")
@@ -116,10 +144,17 @@ def _print_preview(preview: Any, as_json: bool, extra: dict[str, Any] | None = N
     help="Arkivér projekter, der er i databasen, men ikke i arket.",
 )
 @click.option("--blanks-clear", is_flag=True, help="Lad tomme celler slette eksisterende værdier.")
-@paused_gc()
+@_reading_ahead
 @with_appcontext
-@unit_of_work()
-def import_command(
+def import_command(**options: Any) -> None:
+    """Importér projektporteføljearket (.xlsx)."""
+    from portfolio.db import unit_of_work
+
+    with unit_of_work():
+        _import(**options)
+
+
+def _import(
     file: Path,
     sheet: str | None,
     mappings: tuple[str, ...],
@@ -134,9 +169,9 @@ def import_command(
     archive_missing: bool,
     blanks_clear: bool,
 ) -> None:
-    """Importér projektporteføljearket (.xlsx)."""
     from importers.results import WorkbookError
     from portfolio.cli import cli_actor, require_current_schema
+    from portfolio.db import get_session
     from portfolio.domain import ChangeSource
     from portfolio.imports import services as svc
     from portfolio.imports.choices import (
@@ -177,8 +212,14 @@ def import_command(
                 f"Der er ingen importprofil ved navn “{profile_name}”. Kendte: {known}.", as_json
             )
         choices = ImportChoices.from_json(profile.choices).merged(given)
+    ahead = click.get_current_context().meta.get(READ_AHEAD)
     try:
-        result = svc.read_sheet(data, sheet=sheet, choices=choices, max_bytes=limit)
+        result = None
+        if ahead is not None:
+            options = choices.read_options()
+            result = ahead.take(data, sheet=sheet, options=options, max_bytes=limit)
+        if result is None:
+            result = svc.read_sheet(data, sheet=sheet, choices=choices, max_bytes=limit)
     except WorkbookError as exc:
         _refuse(str(exc), as_json, list(getattr(exc, "problems", []) or []))
     signature = header_signature(result)

@@ -161,3 +161,9 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _permissions() -> dict[str, Any]:
         return {"Permission": Permission}
+
+
+def landing_page(role: Role) -> str:
+    """Where a login lands without a `next`: a chief (process owner) on their own projects,
+    which wait for their review; everyone else on the start page."""
+    return url_for("projects.mine") if role == Role.owner else url_for("main.index")

@@ -107,3 +107,27 @@ def test_an_owner_without_a_person_is_refused_on_the_person_field(
     assert _audit(session, "user_update") == []
     session.expire_all()
     assert session.get(User, user.id).role.value == "reader"
+
+
+def test_a_user_with_a_long_email_is_created_and_edited_with_a_readable_audit_row(
+    client: FlaskClient, session: Session
+) -> None:
+    """An e-mail may be 254 characters; the audit log's field column holds 40 (PostgreSQL
+    refuses more), so the row keeps the e-mail's end and the field."""
+    email = "karen.margrethe.christiansen-oestergaard.projektleder@kommune.example"
+    response = client.post(
+        "/brugere/ny",
+        data={
+            "csrf_token": csrf_token(client, "/brugere/ny"),
+            "name": "Karen Lang",
+            "email": email,
+            "role": "reader",
+            "password": "hemmelig-kode-123",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:1000]
+    created = session.exec(select(User).where(col(User.email) == email)).one()
+    assert created.name == "Karen Lang"
+    (row,) = _audit(session, "user_create")
+    assert row == ("web", "…" + f"{email}:role"[-39:], None, "reader", None)
+    assert row[1].endswith("projektleder@kommune.example:role") and len(row[1]) == 40

@@ -12,6 +12,16 @@ from portfolio.db import utcnow
 from portfolio.domain import ChangeSource
 from portfolio.users.models import AuditEntry
 
+# The audit log's field column (PostgreSQL refuses longer text).
+AUDIT_FIELD_LENGTH = 40
+
+
+def user_field(email: str, field: str) -> str:
+    """`email:field`, what a user's audit row names, shortened from the left to fit the column
+    (a long e-mail keeps its end, its domain, and the field)."""
+    text = f"{email}:{field}"
+    return text if len(text) <= AUDIT_FIELD_LENGTH else "…" + text[-(AUDIT_FIELD_LENGTH - 1) :]
+
 
 def as_text(value: Any) -> str | None:
     if value is None:

@@ -49,5 +49,8 @@ class UserForm(FlaskForm):
         _l("Adgangskode"),
         description=_l("Mindst 10 tegn. Lad feltet stå tomt for at beholde den nuværende."),
         validators=[Optional(), Length(max=500)],
+        # Someone else's new password: a password manager offers to make one, never the
+        # administrator's own (WCAG 1.3.5).
+        render_kw={"autocomplete": "new-password"},
     )
     active = BooleanField(_l("Aktiv"), default=True)

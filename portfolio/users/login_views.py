@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 from flask import (
@@ -20,11 +21,12 @@ from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from portfolio.auth import session_user
+from portfolio.auth import landing_page, session_user
 from portfolio.db import get_session, unit_of_work
 from portfolio.domain import Role
 from portfolio.forms import CsrfForm
 from portfolio.security import local_path, start_session_clock
+from portfolio.users import sso
 from portfolio.users.forms import LoginForm
 from portfolio.users.models import User
 from portfolio.users.services import (
@@ -42,6 +44,32 @@ bp = Blueprint("auth", __name__)
 def login() -> str | Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(landing_page(current_user.role))
+    if not sso.local_login_enabled(current_app.config):
+        # Single sign-on only: no password is checked here, and nothing is written.
+        if request.method == "POST":
+            message = _("Log ind med kommunens login. Adgangskoder bruges ikke her.")
+            return _login_page(None, message, 403)
+        return render_template("auth/login.html", form=None, next=_next_arg())
+    return _password_login(admins_only=False)
+
+
+@bp.route("/login/noedadgang", methods=["GET", "POST"])
+def emergency() -> str | Response | tuple[str, int]:
+    """With PORTFOLIO_LOCAL_LOGIN=0 the IT department's way in when single sign-on fails:
+    the password form, for active administrators with a local password only (made with
+    `portfolio create-user --role admin`). Anyone else gets the answer of a wrong password."""
+    if sso.local_login_enabled(current_app.config):
+        return redirect(url_for("auth.login", next=_next_arg() or None))
+    if current_user.is_authenticated:
+        return redirect(landing_page(current_user.role))
+    return _password_login(admins_only=True)
+
+
+def _next_arg() -> str:
+    return local_path(request.args.get("next"), "")
+
+
+def _password_login(*, admins_only: bool) -> str | Response | tuple[str, int]:
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
@@ -52,6 +80,9 @@ def login() -> str | Response | tuple[str, int]:
         # transaction (SQLite's write lock) or pooled connection is held during the hash.
         with unit_of_work():
             ticket = begin_login(db, guard, form.email.data or "", request.remote_addr or "-")
+        if admins_only and ticket.user is not None and ticket.user.role != Role.admin:
+            # Checked against the dummy hash like an unknown e-mail: the answer does not tell.
+            ticket = dataclasses.replace(ticket, user=None)
         # Committed whatever the answer: a failed attempt counts although the page is a 401.
         with unit_of_work():
             result = finish_login(db, guard, ticket, form.password.data or "")
@@ -72,13 +103,7 @@ def login() -> str | Response | tuple[str, int]:
         if result.retry_after:
             message += " " + _wait_text(result.retry_after)
         return _login_page(form, message, 401)
-    return render_template("auth/login.html", form=form)
-
-
-def landing_page(role: Role) -> str:
-    """Where a login lands without a `next`: a chief (process owner) on their own projects,
-    which wait for their review; everyone else on the start page."""
-    return url_for("projects.mine") if role == Role.owner else url_for("main.index")
+    return render_template("auth/login.html", form=form, emergency=admins_only)
 
 
 GUARD_KEY = "portfolio_login_guard"
@@ -95,11 +120,13 @@ def login_guard(app: Flask) -> LoginGuard:
 
 
 def _login_page(
-    form: LoginForm, message: str, status: int, *, retry_after: int | None = None
+    form: LoginForm | None, message: str, status: int, *, retry_after: int | None = None
 ) -> Response:
-    response = current_app.make_response(
-        (render_template("auth/login.html", form=form, error=message), status)
+    emergency = request.endpoint == "auth.emergency"
+    page = render_template(
+        "auth/login.html", form=form, error=message, emergency=emergency, next=_next_arg()
     )
+    response = current_app.make_response((page, status))
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
     return response
@@ -125,7 +152,15 @@ def logout() -> Response:
     user = db.get(User, int(current_user.id))
     if user is not None:
         end_sessions(db, user)
+    through_provider = bool(session.get(sso.SSO_LOGIN))
+    id_token = session.get(sso.SSO_ID_TOKEN) or None
     logout_user()
     session.clear()
     flash(_("Du er logget ud."), "success")
+    if through_provider and sso.sso_enabled(current_app.config):
+        # RP-initiated logout: the provider ends its session too, and sends the browser back.
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        target = sso.logout_url(app, id_token, url_for("auth.login", _external=True))
+        if target is not None:
+            return redirect(target)
     return redirect(url_for("auth.login"))

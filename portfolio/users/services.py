@@ -21,7 +21,7 @@ from portfolio.config import DEFAULTS
 from portfolio.db import utcnow
 from portfolio.domain import ChangeSource, Role
 from portfolio.projects.services import References
-from portfolio.users.audit import audit_entry
+from portfolio.users.audit import audit_entry, user_field
 from portfolio.users.models import LoginAttempt, User
 
 MIN_PASSWORD_LENGTH = 10
@@ -91,7 +91,7 @@ def create_user(
                 actor=actor,
                 action="user_create",
                 source=source,
-                field=f"{user.email}:role",
+                field=user_field(user.email, "role"),
                 new=user.role,
             )
         )
@@ -141,7 +141,7 @@ def update_user(
                 actor=actor,
                 action="user_update",
                 source=source,
-                field=f"{user.email}:{field}",
+                field=user_field(user.email, field),
                 old=old,
                 new=new,
             )

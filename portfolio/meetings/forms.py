@@ -124,3 +124,16 @@ class DecisionForm(VersionedForm):
 
 class FlagForm(VersionedForm):
     flagged = HiddenField()
+
+
+class ReviewRoundForm(FlaskForm):
+    """Start the review round: every chief is mailed their projects, to review by the deadline."""
+
+    deadline = DanishDateField(
+        _l("Frist for gennemgangen"),
+        description=_l(
+            "Forslaget er fem hverdage før mødet. To hverdage før fristen får de chefer, der "
+            "ikke har gennemset alle deres projekter, én påmindelse."
+        ),
+        validators=[InputRequired(_l("Skriv fristen, fx 01-12-2026."))],
+    )

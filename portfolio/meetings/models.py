@@ -104,3 +104,21 @@ class MeetingItem(SQLModel, table=True):
     decision: str | None = Field(default=None, sa_type=sa.Text)
     decided_by: str | None = Field(default=None, max_length=200)
     decided_at: datetime | None = None
+
+
+class ReviewRound(SQLModel, table=True):
+    """The review round (gennemgangsrunde) before a meeting: each chief is asked by mail to go
+    through their projects by the deadline (portfolio/meetings/review_round.py). One per meeting;
+    deleting the draft deletes it (the mails sent stay in the mail log)."""
+
+    __tablename__ = "review_round"
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("meeting.id", ondelete="CASCADE"), nullable=False, unique=True
+        )
+    )
+    deadline: date
+    started_at: datetime = Field(default_factory=utcnow)
+    started_by: str = Field(max_length=200)

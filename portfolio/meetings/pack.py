@@ -253,6 +253,45 @@ class PackItem:
     previous_decision_date: date | None = None
 
 
+@dataclass(frozen=True)
+class ReviewNote:
+    """The review round before the meeting (portfolio/meetings/review_round.py): when it began,
+    its deadline, how many of the pack's projects are in it (their owner has an account), and
+    those their owner has not reviewed since it began, as (project, process owner)."""
+
+    started_on: date
+    deadline: date
+    in_round: int
+    unreviewed: list[tuple[str, str]]
+
+
+def review_title() -> str:
+    return _("Procesejernes gennemgang")
+
+
+def review_summary(note: ReviewNote) -> list[str]:
+    """The note in sentences, for every format: when the round began, and what is left
+    (the projects themselves are listed after the last sentence)."""
+    lines = [
+        _(
+            "Gennemgangsrunden startede %(day)s med frist %(deadline)s.",
+            day=danish_day(note.started_on),
+            deadline=danish_day(note.deadline),
+        )
+    ]
+    if note.unreviewed:
+        lines.append(
+            ngettext(
+                "%(num)d projekt er ikke gennemset af sin procesejer, siden runden startede:",
+                "%(num)d projekter er ikke gennemset af deres procesejer, siden runden startede:",
+                len(note.unreviewed),
+            )
+        )
+    elif note.in_round:
+        lines.append(_("Alle projekterne er gennemset af deres procesejer, siden runden startede."))
+    return lines
+
+
 @dataclass
 class Pack:
     meeting_id: int
@@ -287,6 +326,8 @@ class Pack:
     finance: FinanceSection | None = None
     pool_orientation: PoolOrientation | None = None
     finance_changes: FinanceChanges | None = None
+    # The review round, when one was started for the meeting.
+    review: ReviewNote | None = None
 
     @property
     def is_draft(self) -> bool:

@@ -31,7 +31,15 @@ from portfolio.meetings.finance_item import (
     movement_title,
     pool_figures,
 )
-from portfolio.meetings.pack import Pack, PackItem, PackMode, change_title, describe_change
+from portfolio.meetings.pack import (
+    Pack,
+    PackItem,
+    PackMode,
+    change_title,
+    describe_change,
+    review_summary,
+    review_title,
+)
 from portfolio.meetings.rollout_item import (
     RolloutItem,
     describe_rollout_change,
@@ -87,6 +95,7 @@ def write_pack_xlsx(pack: Pack, charts: Sequence[PackChart], target: IO[bytes]) 
     changes = wb.create_sheet(_("Ændringer"))
     _write_changes(changes, pack)
     _write_rollout_changes(changes, pack)
+    _write_review(changes, pack)
     if pack.rollout is not None:
         _write_rollout(wb.create_sheet(_("Udrulningsplan")), pack.rollout)
     if pack.finance is not None:
@@ -350,6 +359,24 @@ def _write_rollout_changes(ws: Any, pack: Pack) -> None:
         _put(ws.cell(r, 1), f"{change.project}, {change.department}")
         _put(ws.cell(r, 2), rollout_change_title(change.kind))
         _put(ws.cell(r, 3), describe_rollout_change(change)).alignment = TOP_WRAP
+
+
+def _write_review(ws: Any, pack: Pack) -> None:
+    """The review round's note below the changes: the projects not reviewed since it began."""
+    if pack.review is None:
+        return
+    row = ws.max_row + 2
+    _put(ws.cell(row, 1), review_title()).font = Font(bold=True, size=14)
+    for line in review_summary(pack.review):
+        row += 1
+        _put(ws.cell(row, 1), line)
+    if not pack.review.unreviewed:
+        return
+    header_row = row + 1
+    _header(ws, header_row, 1, [_("Projekt"), _("Procesejer")])
+    for r, (name, owner) in enumerate(pack.review.unreviewed, start=header_row + 1):
+        _put(ws.cell(r, 1), name)
+        _put(ws.cell(r, 2), owner)
 
 
 # --- Udrulningsplan ---------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from portfolio.finance import services as finance_services
 from portfolio.finance.models import PoolMovement
 from portfolio.formats import danish_day
 from portfolio.locks import hold_lock
-from portfolio.meetings import finance_item
+from portfolio.meetings import finance_item, review_round
 from portfolio.meetings.finance_item import (
     FinanceBenefit,
     FinanceMeasurement,
@@ -941,6 +941,7 @@ def build_pack(session: Session, meeting: Meeting, flt: ProjectFilter | None = N
     )
     _add_rollout(session, meeting, previous_meeting_, pack)
     _add_finance(session, meeting, previous_meeting_, pack)
+    review_round.add_review_note(session, meeting, pack)
     # A draft's empty parts read as the suggestion, written from the numbers just computed,
     # in Danish like the text it stands in for.
     with force_locale("da"):

@@ -1,0 +1,1 @@
+"""Mail: every message recorded before it is sent, sent by SMTP, retried when it failed."""

@@ -317,10 +317,14 @@ def count_rows(session: Session, model: type[SQLModel]) -> int:
 
 
 def snapshot(session: Session) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table: to prove that a refused action changed nothing."""
+    """Every row of every table: to prove that a refused action changed nothing. Uploads
+    waiting for preview (`pending_upload`, files on disk before issue 18) are left out: they
+    come and go with each upload; tests/test_imports_uploads.py looks at them."""
     _fresh(session)
     out = {}
     for table in SQLModel.metadata.sorted_tables:
+        if table.name == "pending_upload":
+            continue
         rows = session.execute(sa.select(table).order_by(*table.primary_key.columns)).all()
         out[table.name] = [tuple(r) for r in rows]
     return out

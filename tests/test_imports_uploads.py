@@ -1,15 +1,16 @@
-"""Uploads waiting for apply: private to their uploader, 0600 on disk, and always cleaned up."""
+"""Uploads waiting for apply: private to their uploader, in the database (never on the app
+server's disk), and always cleaned up."""
 
 from __future__ import annotations
 
 import re
-import stat
 import time
 from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import Workbook
@@ -17,6 +18,7 @@ from sqlmodel import Session
 
 from portfolio.domain import Role
 from portfolio.imports import uploads
+from portfolio.imports.uploads import PendingUpload
 from portfolio.projects.models import Project
 from portfolio.users.models import User
 from tests import importer_fixtures as fx
@@ -40,9 +42,11 @@ def _uploaded(client: FlaskClient, data: bytes | None = None) -> str:
     return str(response.headers["Location"])
 
 
-def _files(app: Flask) -> list[Path]:
-    folder = Path(app.instance_path) / "uploads"
-    return sorted(folder.iterdir()) if folder.exists() else []
+def _files(app: Flask) -> list[str]:
+    """The tokens of the uploads waiting (each one row: the bytes and the choices)."""
+    table = PendingUpload.__table__
+    with app.extensions["portfolio_db"].connect() as conn:
+        return list(conn.execute(sa.select(table.c.token).order_by(table.c.id)).scalars())
 
 
 def _second_admin(app: Flask, make_user: Callable[..., User]) -> FlaskClient:
@@ -105,20 +109,20 @@ def test_another_admin_gets_404_for_my_upload_and_changes_nothing(
     assert "Bilagsapp" in html and "rækker i arket “Portefølje”" in html
 
 
-def test_upload_files_are_readable_by_the_server_account_only(
-    app: Flask, client: FlaskClient
+def test_an_upload_waits_in_the_database_not_on_the_servers_disk(
+    app: Flask, client: FlaskClient, session: Session
 ) -> None:
-    preview_url = _uploaded(client, _two_sheets())
-    # the settings are written again (atomically): still private, and no temp file left over
+    data = _two_sheets()
+    preview_url = _uploaded(client, data)
     client.post(
         f"{preview_url}/indstillinger",
         data={"csrf_token": csrf_token(client, preview_url), "sheet": "Portefølje"},
     )
-    files = _files(app)
-    assert [p.suffix for p in files] == [".json", ".xlsx"]
-    assert {oct(stat.S_IMODE(p.stat().st_mode)) for p in files} == {oct(0o600)}
-    folder = Path(app.instance_path) / "uploads"
-    assert stat.S_IMODE(folder.stat().st_mode) & 0o077 == 0
+    row = session.exec(sa.select(PendingUpload)).scalars().one()  # type: ignore[call-overload]
+    assert preview_url.endswith(row.token) and row.kind == "uploads"
+    assert bytes(row.data) == data and row.size == len(data) and row.filename == "portefolje.xlsx"
+    assert '"sheet": "Portefølje"' in row.settings  # the choice is stored with it
+    assert not (Path(app.instance_path) / "uploads").exists()
 
 
 def test_a_refused_upload_is_answered_at_once_and_never_stored(
@@ -181,7 +185,7 @@ def test_picking_a_sheet_that_cannot_be_read_keeps_the_upload(
     failed = client.get(preview_url)
     assert failed.status_code == 422
     assert "ingen kolonne med projektnavn" in failed.get_data(as_text=True)
-    assert len(_files(app)) == 2
+    assert len(_files(app)) == 1
     client.post(
         f"{preview_url}/indstillinger",
         data={"csrf_token": csrf_token(client, "/import/"), "sheet": "Portefølje"},
@@ -199,11 +203,11 @@ def test_an_abandoned_upload_is_removed(
     clock[0] += max_age // 2
     second = _uploaded(client)  # every save prunes; the first is not old enough yet
     assert client.get(first).status_code == 200
-    assert len(_files(app)) == 4
+    assert len(_files(app)) == 2
 
     clock[0] += max_age // 2 + 10
     third = _uploaded(client)
-    assert len(_files(app)) == 4  # the first is gone from disk
+    assert len(_files(app)) == 2  # the first is gone from the database
     assert client.get(first).status_code == 404
     assert client.get(second).status_code == 200 and client.get(third).status_code == 200
 
@@ -220,7 +224,7 @@ def test_each_user_keeps_only_a_few_uploads_waiting(
     others_upload = _uploaded(other)
     mine = [_uploaded(client) for _ in range(cap + 3)]
 
-    assert len(_files(app)) == 2 * (cap + 1)  # my newest `cap`, and the other admin's one
+    assert len(_files(app)) == cap + 1  # my newest `cap`, and the other admin's one
     for url in mine[:3]:
         assert client.get(url).status_code == 404
     for url in mine[3:]:
@@ -240,11 +244,15 @@ def test_the_cap_and_the_age_follow_the_settings(
     assert _files(app) == []
 
 
-def test_an_old_upload_without_an_owner_is_nobodys(app: Flask, client: FlaskClient) -> None:
-    """Uploads stored before ownership existed cannot be opened by anyone, and are pruned."""
+def test_an_upload_whose_choices_cannot_be_read_is_nobodys(
+    app: Flask, client: FlaskClient, clock: list[float]
+) -> None:
+    """A row whose stored choices are broken opens for no one, and is pruned when it is old."""
     preview_url = _uploaded(client)
-    meta = next(p for p in _files(app) if p.suffix == ".json")
-    meta.write_text(re.sub(r'"user_id": \d+, ', "", meta.read_text()))
+    table = PendingUpload.__table__
+    with app.extensions["portfolio_db"].begin() as conn:
+        conn.execute(sa.update(table).values(settings='{"owner": 1}'))
     assert client.get(preview_url).status_code == 404
+    clock[0] += int(app.config["UPLOAD_MAX_AGE_SECONDS"]) + 10
     _uploaded(client)
-    assert len(_files(app)) == 2  # the ownerless one went with the next save
+    assert len(_files(app)) == 1  # the broken one went with the next save

@@ -1,15 +1,20 @@
-"""Uploaded workbooks waiting between preview and apply: private to their uploader, short-lived."""
+"""Uploaded workbooks waiting between preview and apply: private to their uploader, short-lived,
+and kept in the database (table `pending_upload`), so that any app server behind the same
+database can preview and apply what another one received."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, Session, SQLModel
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 # Defaults; the app passes UPLOAD_MAX_AGE_SECONDS and UPLOAD_MAX_PENDING from its config.
@@ -18,6 +23,29 @@ MAX_PENDING = 5
 
 # The store's clock: a module attribute, so tests can move time forward.
 clock = time.time
+
+
+class PendingUpload(SQLModel, table=True):
+    """One uploaded workbook waiting for its preview and apply: the bytes, who sent it, and
+    the choices made so far (JSON). `kind` keeps one feature's uploads (and their pruning)
+    apart from another's: "uploads" (the portfolio import), "rollout-uploads" (the sheet)."""
+
+    __tablename__ = "pending_upload"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token: str = Field(max_length=64, unique=True)
+    kind: str = Field(max_length=40)
+    user_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    filename: str = Field(max_length=300)
+    sha256: str = Field(max_length=64)
+    size: int
+    data: bytes = Field(sa_type=sa.LargeBinary)
+    uploaded_at: datetime = Field(index=True)
+    settings: str = Field(default="{}", sa_type=sa.Text)  # the Upload's choices as JSON
 
 
 @dataclass
@@ -39,46 +67,57 @@ class Upload:
     profile: str | None = None  # the saved profile applied on upload
 
 
-def _write_new(path: Path, data: bytes) -> None:
-    """Creates `path` readable by this account only; fails if it exists (never follows a link)."""
-    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
+# What the settings column holds: everything but the row's own columns.
+_OWN_COLUMNS = ("token", "user_id", "filename", "sha256", "size", "uploaded_at")
+_TABLE: sa.Table = PendingUpload.__table__  # type: ignore[attr-defined]
+
+
+def _settings(upload: Upload) -> str:
+    data = {k: v for k, v in asdict(upload).items() if k not in _OWN_COLUMNS}
+    return json.dumps(data, ensure_ascii=False)
+
+
+def _moment(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 class UploadStore:
-    """One `<token>.xlsx` (the bytes) and one `<token>.json` (who, what, settings) per upload."""
+    """The uploads of one kind, read and written through `session` (the request's unit of
+    work: a new upload or new choices are kept when the request commits). `remove` deletes one
+    for good whatever becomes of the request (a refused apply, an expired upload); by default
+    it deletes through the session."""
 
     def __init__(
         self,
-        folder: Path,
+        session: Session,
+        kind: str,
         *,
         max_age_seconds: float = MAX_AGE_SECONDS,
         max_pending: int = MAX_PENDING,
+        remove: Callable[[str], None] | None = None,
     ) -> None:
-        self.folder = folder
+        self.session = session
+        self.kind = kind
         self.max_age_seconds = max_age_seconds
         self.max_pending = max(1, max_pending)
+        self._remove = remove or self._delete_in_session
 
-    def _paths(self, token: str) -> tuple[Path, Path]:
-        if not TOKEN_RE.match(token):
-            raise KeyError(token)
-        return self.folder / f"{token}.xlsx", self.folder / f"{token}.json"
+    def _where(self, token: str) -> Any:
+        return sa.and_(_TABLE.c.token == token, _TABLE.c.kind == self.kind)
 
     def save(self, data: bytes, filename: str, sha256: str, *, user_id: int) -> Upload:
         """Stores a new upload for `user_id`, first dropping abandoned ones and, when the user
         already has the most allowed, their oldest."""
-        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.prune()
-        mine = sorted(
-            (u for u in self._uploads() if u.user_id == user_id), key=lambda u: u.uploaded_at
-        )
-        for old in mine[: max(0, len(mine) - self.max_pending + 1)]:
-            self.delete(old.token)
+        mine = self.session.execute(
+            sa.select(_TABLE.c.id)
+            .where(_TABLE.c.kind == self.kind, _TABLE.c.user_id == user_id)
+            .order_by(_TABLE.c.uploaded_at, _TABLE.c.id)
+        ).scalars()
+        ids = list(mine)
+        oldest = ids[: max(0, len(ids) - self.max_pending + 1)]
+        if oldest:
+            self.session.execute(sa.delete(_TABLE).where(_TABLE.c.id.in_(oldest)))
         upload = Upload(
             token=secrets.token_urlsafe(24),
             user_id=user_id,
@@ -87,85 +126,76 @@ class UploadStore:
             size=len(data),
             uploaded_at=clock(),
         )
-        blob, _meta = self._paths(upload.token)
-        _write_new(blob, data)
-        try:
-            self.update(upload)
-        except BaseException:
-            blob.unlink(missing_ok=True)
-            raise
+        self.session.execute(
+            sa.insert(_TABLE).values(
+                token=upload.token,
+                kind=self.kind,
+                user_id=user_id,
+                filename=filename[:300],
+                sha256=sha256,
+                size=upload.size,
+                data=data,
+                uploaded_at=_moment(upload.uploaded_at),
+                settings=_settings(upload),
+            )
+        )
         return upload
 
     def update(self, upload: Upload) -> None:
-        """Writes the metadata atomically: a reader sees the old or the new, never half."""
-        blob, meta = self._paths(upload.token)
-        if not blob.exists():
-            raise KeyError(upload.token)  # applied or pruned meanwhile (another tab)
-        tmp = self.folder / f".{upload.token}.{secrets.token_hex(8)}.tmp"
-        try:
-            _write_new(tmp, json.dumps(asdict(upload), ensure_ascii=False).encode("utf-8"))
-            os.replace(tmp, meta)
-        finally:
-            tmp.unlink(missing_ok=True)
+        """Stores the upload's choices; KeyError when it is gone (applied or pruned meanwhile,
+        in another tab)."""
+        if not TOKEN_RE.match(upload.token):
+            raise KeyError(upload.token)
+        done = self.session.execute(
+            sa.update(_TABLE)
+            .where(self._where(upload.token), _TABLE.c.user_id == upload.user_id)
+            .values(settings=_settings(upload))
+        )
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            raise KeyError(upload.token)
 
     def load(self, token: str, *, user_id: int) -> tuple[Upload, bytes]:
         """The upload and its bytes; KeyError when unknown, someone else's, expired or broken."""
-        blob, meta = self._paths(token)
-        upload = self._read_meta(meta)
-        # Someone else's upload is answered exactly like one that does not exist.
-        if upload is None or upload.user_id != user_id:
+        if not TOKEN_RE.match(token):
             raise KeyError(token)
-        if self._expired(upload):
+        row = self.session.execute(sa.select(_TABLE).where(self._where(token))).first()
+        # Someone else's upload is answered exactly like one that does not exist.
+        if row is None or row.user_id != user_id:
+            raise KeyError(token)
+        uploaded_at = row.uploaded_at.replace(tzinfo=row.uploaded_at.tzinfo or UTC).timestamp()
+        if clock() - uploaded_at > self.max_age_seconds:
             self.delete(token)
             raise KeyError(token)
         try:
-            return upload, blob.read_bytes()
-        except OSError as exc:
+            settings = json.loads(row.settings)
+            upload = Upload(
+                token=row.token,
+                user_id=row.user_id,
+                filename=row.filename,
+                sha256=row.sha256,
+                size=row.size,
+                uploaded_at=uploaded_at,
+                **settings,
+            )
+        except (ValueError, TypeError) as exc:
             raise KeyError(token) from exc
+        return upload, bytes(row.data)
 
     def delete(self, token: str) -> None:
-        for path in self._paths(token):
-            path.unlink(missing_ok=True)
+        if TOKEN_RE.match(token):
+            self._remove(token)
 
     def prune(self) -> None:
-        """Removes abandoned uploads, and leftovers (a blob or temp file) from a crash."""
-        if not self.folder.is_dir():
-            return
-        live = set()
-        for meta in self.folder.glob("*.json"):
-            upload = self._read_meta(meta)
-            if upload is None or self._expired(upload):
-                self._remove(meta.stem, meta)
-            else:
-                live.add(upload.token)
-        # A blob lives as long as its metadata; anything else goes once it is old.
-        cutoff = clock() - self.max_age_seconds
-        for path in self.folder.iterdir():
-            if path.suffix == ".json" or path.stem in live:
-                continue
-            with contextlib.suppress(OSError):
-                if path.stat().st_mtime < cutoff:
-                    path.unlink(missing_ok=True)
+        """Removes abandoned uploads of this kind."""
+        cutoff = _moment(clock() - self.max_age_seconds)
+        self.session.execute(
+            sa.delete(_TABLE).where(_TABLE.c.kind == self.kind, _TABLE.c.uploaded_at < cutoff)
+        )
 
-    def _remove(self, token: str, meta: Path) -> None:
-        try:
-            self.delete(token)
-        except KeyError:  # not one of ours by name: just the stray file
-            meta.unlink(missing_ok=True)
+    def _delete_in_session(self, token: str) -> None:
+        self.session.execute(sa.delete(_TABLE).where(self._where(token)))
 
-    def _expired(self, upload: Upload) -> bool:
-        return clock() - upload.uploaded_at > self.max_age_seconds
 
-    def _uploads(self) -> list[Upload]:
-        found = (self._read_meta(meta) for meta in self.folder.glob("*.json"))
-        return [upload for upload in found if upload is not None]
-
-    @staticmethod
-    def _read_meta(meta: Path) -> Upload | None:
-        try:
-            upload = Upload(**json.loads(meta.read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError):
-            return None
-        if upload.token != meta.stem or not isinstance(upload.user_id, int):
-            return None
-        return upload
+def delete_upload(connection: sa.Connection, kind: str, token: str) -> None:
+    """Deletes one upload on `connection` (its own transaction, outside any request's)."""
+    connection.execute(sa.delete(_TABLE).where(_TABLE.c.token == token, _TABLE.c.kind == kind))

@@ -22,7 +22,7 @@ from portfolio.exporters.chromium import (
     html_to_pdf,
 )
 from portfolio.meetings.charts import PackChart, pack_charts
-from portfolio.meetings.pack_html import render_pack_html
+from portfolio.meetings.pack_html import render_pack_for_print
 from tests.conftest import IN_CI
 from tests.pack_fixtures import SCRIPT, make_pack
 
@@ -62,7 +62,7 @@ def pdf(
         {"TESTING": True, "DATABASE_URL": f"sqlite:///{folder}/x.sqlite", "SECRET_KEY": "t"}
     )
     with app.app_context():
-        html = render_pack_html(make_pack(), charts)
+        html = render_pack_for_print(make_pack(), charts)
     started = time.monotonic()
     data = html_to_pdf(html, chromium=chromium)
     assert time.monotonic() - started < 30  # a normal pack prints in a few seconds
@@ -137,6 +137,18 @@ def test_the_pdf_holds_the_agenda_and_the_hostile_text_as_plain_text(pdf: Path) 
     # Printed as letters: the page escaped it, no script ran.
     assert SCRIPT in text.replace("\n", "")
     assert "Offentliggjort 01-12-2026" in text
+
+
+def test_a_formula_or_an_address_breaks_rather_than_push_a_column_off_the_paper(
+    pdf: Path,
+) -> None:
+    """The tables' columns are as wide as their longest word; a token longer than any word
+    (the hostile formula, an address) breaks instead, so the decision table's last column,
+    Beslutning, is still on the page (without that, Chromium cut it off)."""
+    [header] = [
+        line for line in _text(pdf).splitlines() if "Projektnavn" in line and "Begrundelse" in line
+    ]
+    assert header.split()[-1] == "Beslutning", header
 
 
 def test_the_charts_are_drawn_before_printing(pdf: Path, tmp_path: Path) -> None:

@@ -58,7 +58,7 @@ def export_pack(
         html_to_pdf,
     )
     from portfolio.meetings.pack_docx import write_pack_docx
-    from portfolio.meetings.pack_html import render_pack_html
+    from portfolio.meetings.pack_html import render_pack_for_print, render_pack_html
     from portfolio.meetings.pack_xlsx import write_pack_xlsx
 
     if fmt not in FORMATS:
@@ -71,7 +71,7 @@ def export_pack(
         if fmt == "pdf":
             if chromium is None:
                 raise ChromiumMissing()
-            return html_to_pdf(render_pack_html(pack, charts), chromium=chromium)
+            return html_to_pdf(render_pack_for_print(pack, charts), chromium=chromium)
         buffer = BytesIO()
         if fmt == "xlsx":
             write_pack_xlsx(pack, charts, buffer)

@@ -9,16 +9,18 @@ from io import BytesIO
 from typing import IO, Any
 
 from docx import Document
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.image.exceptions import UnrecognizedImageError
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Mm
+from docx.shared import Cm, Emu, Mm, Pt, Twips
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from portfolio.domain import label
 from portfolio.formats import danish_day, danish_money, long_date
 from portfolio.meetings.charts import PackChart, RolloutChart, finance_charts, rollout_charts
+from portfolio.meetings.docx_layout import layout_table
 from portfolio.meetings.finance_item import (
     FinanceMovement,
     describe_measurement,
@@ -33,6 +35,8 @@ from portfolio.meetings.pack import (
     PackProject,
     change_title,
     describe_change,
+    review_summary,
+    review_title,
 )
 from portfolio.meetings.rollout_item import (
     RolloutItem,
@@ -43,9 +47,18 @@ from portfolio.meetings.rollout_item import (
 LANGUAGE = "da-DK"
 TABLE_STYLE = "Light Grid Accent 1"
 PICTURE_WIDTH = Cm(16)
+PAGE_WIDTH, PAGE_HEIGHT, MARGIN = Mm(210), Mm(297), Cm(2.5)
+# The width between the margins, in twips, on an upright and on a landscape page.
+TEXT_WIDTH = {
+    False: Emu(PAGE_WIDTH - 2 * MARGIN).twips,
+    True: Emu(PAGE_HEIGHT - 2 * MARGIN).twips,
+}
+BODY_SIZE = 11  # points: the template's Normal style
+SHORT_TABLE = 12  # rows: a table this short is kept on one page, like a project's card
 # Characters XML 1.0 cannot hold at all (lxml refuses them); CR is folded into LF first.
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_DIGIT_HYPHEN = re.compile(r"(?<=\d)-(?=\d)")
 
 
 def clean(text: str | None) -> str:
@@ -78,7 +91,48 @@ def _end_date(project: PackProject) -> str:
 # --- building blocks ------------------------------------------------------------------------
 
 
+def _landscape(doc: Any) -> bool:
+    return bool(doc.sections[-1].orientation == WD_ORIENT.LANDSCAPE)
+
+
+def _is_heading(element: Any) -> bool:
+    if element.tag != qn("w:p"):
+        return False
+    style = element.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
+    return style is not None and str(style.get(qn("w:val"))).startswith("Heading")
+
+
+def _turn(doc: Any, landscape: bool) -> None:
+    """Go on in a new section on a new page, upright or landscape. The headings written just
+    before move along, so a heading stays on the page of the table it introduces."""
+    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    if landscape:
+        section.page_width, section.page_height = PAGE_HEIGHT, PAGE_WIDTH
+    else:
+        section.page_width, section.page_height = PAGE_WIDTH, PAGE_HEIGHT
+    # python-docx ends the previous section with a paragraph just before the body's sectPr.
+    ending = doc.element.body.sectPr.getprevious()
+    first = None
+    previous = ending.getprevious()
+    while previous is not None and _is_heading(previous):
+        first, previous = previous, previous.getprevious()
+    if first is not None:
+        first.addprevious(ending)
+
+
+def _new_page(doc: Any) -> None:
+    """A new agenda item starts on a new, upright page."""
+    if _landscape(doc):
+        _turn(doc, False)
+    else:
+        doc.add_page_break()
+
+
 def _heading(doc: Any, text: str, level: int) -> None:
+    # A landscape section serves its wide tables; the next section of the text is upright.
+    if level <= 2 and _landscape(doc):
+        _turn(doc, False)
     doc.add_heading(clean(text), level=level)
 
 
@@ -105,12 +159,65 @@ def _repeat_header(row: Any) -> None:
 
 
 def _set_cell(cell: Any, text: str, *, italic: bool = False) -> None:
-    run = cell.paragraphs[0].add_run(clean(text))
+    text = clean(text)
+    if not _DIGIT_HYPHEN.search(text):
+        cell.paragraphs[0].add_run(text).italic = italic
+        return
+    # A date or a case number breaks at its hyphens only when nothing else can: Word's
+    # non-breaking hyphen (read back as "-").
+    run = cell.paragraphs[0].add_run()
     run.italic = italic
+    for number, line in enumerate(text.split("\n")):
+        if number:
+            run.add_break()
+        for index, part in enumerate(_DIGIT_HYPHEN.split(line)):
+            if index:
+                run._r.append(OxmlElement("w:noBreakHyphen"))
+            if part:
+                run.add_text(part)
 
 
-def _table(doc: Any, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> Any:
-    """A table in a built-in style whose first row is a header repeated on every page."""
+def _row_property(row: Any, name: str) -> None:
+    tr_pr = row._tr.get_or_add_trPr()
+    if tr_pr.find(qn(name)) is None:
+        tr_pr.append(OxmlElement(name))
+
+
+def _fix_widths(table: Any, widths: Sequence[int]) -> None:
+    """Fixed column widths, as Word and LibreOffice both honour them: the fixed layout, the
+    table's width, the grid and every cell's width (python-docx sets none of them)."""
+    table.autofit = False  # w:tblLayout w:type="fixed"
+    tbl_pr = table._tbl.tblPr
+    tbl_w = tbl_pr.find(qn("w:tblW"))
+    if tbl_w is None:
+        tbl_w = OxmlElement("w:tblW")
+        tbl_pr.append(tbl_w)
+    tbl_w.set(qn("w:type"), "dxa")
+    tbl_w.set(qn("w:w"), str(sum(widths)))
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = Twips(width)
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = Twips(width)
+
+
+def _table(
+    doc: Any, columns: Sequence[str], rows: Sequence[Sequence[str]], *, card: bool = False
+) -> Any:
+    """A table in a built-in style whose first row is a header repeated on every page, its
+    columns fixed and none narrower than its longest word (a landscape page or a smaller size
+    when the words need it), and no row split across pages. A short table is kept on one
+    page, and so is a `card` (a project's fields), its labels on one line each."""
+    texts = [[clean(t) for t in columns], *([clean(t) for t in row] for row in rows)]
+    layout = layout_table(
+        texts,
+        portrait_twips=TEXT_WIDTH[False],
+        landscape_twips=TEXT_WIDTH[True],
+        landscape_now=_landscape(doc),
+        keep=(0,) if card else (),
+    )
+    if layout.landscape and not _landscape(doc):
+        _turn(doc, True)
     table = doc.add_table(rows=1, cols=len(columns))
     table.style = TABLE_STYLE
     header = table.rows[0]
@@ -121,6 +228,20 @@ def _table(doc: Any, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> A
         cells = table.add_row().cells
         for cell, text in zip(cells, values, strict=True):
             _set_cell(cell, text)
+    _fix_widths(table, layout.widths)
+    last = len(table.rows) - 1
+    together = card or last <= SHORT_TABLE
+    for number, row in enumerate(table.rows):
+        _row_property(row, "w:cantSplit")
+        for cell in row.cells:
+            for paragraph in cell.paragraphs:
+                if layout.size_pt != BODY_SIZE:
+                    for run in paragraph.runs:
+                        run.font.size = Pt(layout.size_pt)
+                if together and number < last:
+                    # Word keeps a table on one page when every row but the last keeps with
+                    # the next.
+                    paragraph.paragraph_format.keep_with_next = True
     return table
 
 
@@ -145,14 +266,12 @@ def _decision_table(doc: Any, item: PackItem) -> None:
         (_("Begrundelse"), "\n".join(item.reasons) or "–"),
         (_("Statuskommentar"), _or_dash(project.status_comment)),
         (_("Tidligere beslutning"), previous),
+        (_("Beslutning"), item.decision or _("(Skrives efter mødet)")),
     ]
-    table = _table(doc, [_("Projekt"), project.name], fields)
-    cell = table.add_row().cells
-    _set_cell(cell[0], _("Beslutning"))
-    if item.decision:
-        _set_cell(cell[1], item.decision)
-    else:
-        _set_cell(cell[1], _("(Skrives efter mødet)"), italic=True)
+    table = _table(doc, [_("Projekt"), project.name], fields, card=True)
+    if not item.decision:
+        for run in table.rows[-1].cells[1].paragraphs[0].runs:
+            run.italic = True
     doc.add_paragraph()  # keeps two projects' tables from merging into one
 
 
@@ -205,6 +324,20 @@ def _changes(doc: Any, pack: Pack) -> None:
             paragraph = doc.add_paragraph(style="List Bullet")
             paragraph.add_run(clean(change.project_name)).bold = True
             paragraph.add_run(": " + clean(describe_change(change)))
+
+
+def _review(doc: Any, pack: Pack) -> None:
+    """The review round's note: what the process owners have not reviewed since it began."""
+    if pack.review is None:
+        return
+    _heading(doc, review_title(), 2)
+    for line in review_summary(pack.review):
+        doc.add_paragraph(line)
+    for name, owner in pack.review.unreviewed:
+        paragraph = doc.add_paragraph(style="List Bullet")
+        paragraph.add_run(clean(name)).bold = True
+        if owner:
+            paragraph.add_run(f" ({clean(owner)})")
 
 
 def _chart(doc: Any, chart: PackChart, png: bytes | None) -> None:
@@ -303,7 +436,7 @@ def _rollout_item(doc: Any, pack: Pack, images: Mapping[str, bytes] | None) -> N
     item = pack.rollout
     if item is None:
         return
-    doc.add_page_break()
+    _new_page(doc)
     _heading(doc, _("Udrulningsplan for %(apps)s", apps=", ".join(item.plan.apps)), 1)
     _italic(doc, _("Til beslutning"))
     _agenda_parts(doc, item)
@@ -418,7 +551,7 @@ def _pool_orientation(doc: Any, pack: Pack, images: Mapping[str, bytes] | None) 
     item = pack.pool_orientation
     if item is None:
         return
-    doc.add_page_break()
+    _new_page(doc)
     _heading(doc, item.title, 1)
     _italic(doc, _("Til orientering"))
     _agenda_parts(doc, item)
@@ -481,6 +614,7 @@ def _sagsfremstilling(
 
     _changes(doc, pack)
     _rollout_changes(doc, pack)
+    _review(doc, pack)
     _finance(doc, pack)
 
     _heading(doc, _("Overblik"), 2)
@@ -491,9 +625,9 @@ def _sagsfremstilling(
 def _setup(doc: Any, pack: Pack) -> None:
     """A4 with ordinary margins, Danish proofing language and the document's properties."""
     for section in doc.sections:
-        section.page_width, section.page_height = Mm(210), Mm(297)
-        section.top_margin = section.bottom_margin = Cm(2.5)
-        section.left_margin = section.right_margin = Cm(2.5)
+        section.page_width, section.page_height = PAGE_WIDTH, PAGE_HEIGHT
+        section.top_margin = section.bottom_margin = MARGIN
+        section.left_margin = section.right_margin = MARGIN
     # Word's spell checker follows w:lang on the default style, not the core property.
     r_pr = doc.styles["Normal"].element.get_or_add_rPr()
     lang = r_pr.find(qn("w:lang"))

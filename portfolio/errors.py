@@ -10,11 +10,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, same_origin
 from itsdangerous import BadData, URLSafeTimedSerializer
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from portfolio.domain import FIELD_LABELS, Role
+from portfolio.domain import FIELD_LABELS, Role, short_label
 from portfolio.security import referring_page
 
 # Flask-WTF's description when a token's signature is good but its time limit has passed.
@@ -96,7 +96,36 @@ def _role_help() -> dict[str, str] | None:
     if not current_user.is_authenticated or role not in ROLE_HELP:
         return None
     text, link, endpoint = ROLE_HELP[role]
-    return {"text": str(text), "link": str(link), "url": url_for(endpoint)}
+    found = {"text": str(text), "link": str(link), "url": url_for(endpoint)}
+    found.update(_own_project_help(role) or {})
+    found["role"] = short_label(role)
+    found["help_url"] = url_for("help.topic", slug="roller")
+    return found
+
+
+def _own_project_help(role: Role) -> dict[str, str] | None:
+    """An owner refused on one of their own projects (editing all of it, archiving it) is
+    pointed at the status form on that project's page: what they may do there instead."""
+    project_id = (request.view_args or {}).get("project_id")
+    if role != Role.owner or not isinstance(project_id, int) or request.blueprint != "projects":
+        return None
+    from portfolio.db import get_session
+    from portfolio.permissions import Permission
+    from portfolio.projects.models import Project
+
+    try:
+        project = get_session().get(Project, project_id)
+    except SQLAlchemyError:  # a refusal page never fails for want of the extra hint
+        return None
+    if project is None or not current_user.can(Permission.update_status, project):
+        return None
+    return {
+        "text": _(
+            "Som procesejer kan du opdatere status, fase og statuskommentar på dette projekt."
+        ),
+        "link": _("Opdatér status på “%(name)s” her", name=project.name),
+        "url": url_for("projects.detail", project_id=project.id, _anchor="status-heading"),
+    }
 
 
 def _page(code: int, detail: str | None = None) -> tuple[str, int]:

@@ -51,11 +51,46 @@
         window.location.assign(xhr.responseURL);
         return;
       }
-      document.open();
-      document.write(xhr.responseText);
-      document.close();
+      showError(xhr.responseText);
     });
     xhr.addEventListener("error", function () { say(status.getAttribute("data-failed")); });
     xhr.send(new FormData(form));
   });
+
+  // The server answered with this page again and its error summary (or another page, such as
+  // "Filen er for stor"): that summary is put above the form and gets the focus, so a screen
+  // reader reads it and the user can pick another file at once. The page itself stays.
+  function showError(html) {
+    var answer = new DOMParser().parseFromString(html || "", "text/html");
+    var summary = answer.getElementById("upload-error");
+    if (summary) {
+      summary = document.importNode(summary, true);
+    } else {
+      summary = document.createElement("div");
+      summary.className = "error-summary";
+      summary.id = "upload-error";
+      summary.setAttribute("role", "alert");
+      var heading = document.createElement("h2");
+      var found = answer.querySelector("main h1");
+      heading.textContent = found ? found.textContent : status.getAttribute("data-failed");
+      summary.appendChild(heading);
+      var lead = answer.querySelector("main .lead");
+      if (lead) {
+        var text = document.createElement("p");
+        text.textContent = lead.textContent;
+        summary.appendChild(text);
+      }
+    }
+    summary.setAttribute("tabindex", "-1");
+    var old = document.getElementById("upload-error");
+    if (old) {
+      old.parentNode.replaceChild(summary, old);
+    } else {
+      form.parentNode.insertBefore(summary, form);
+    }
+    box.hidden = true;
+    bar.value = 0;
+    say("");
+    summary.focus();
+  }
 }());

@@ -25,7 +25,7 @@ from markupsafe import Markup
 from portfolio import charts, static_assets
 from portfolio.blueprints import url_with
 from portfolio.charts import NO_STATUS, STATUS_KEYS, TREND_KEYS, Category, ChartText
-from portfolio.db import get_session
+from portfolio.db import get_session, utcnow
 from portfolio.domain import FIELD_LABELS, Kind, Phase, Scope, label
 from portfolio.finance.totals import money_totals
 from portfolio.i18n import chart_text
@@ -465,4 +465,5 @@ def index() -> str:
         budget_total=sum(r.budget_dkk or 0 for r in rows),
         money_totals=money_totals(session, (r.id for r in rows)),
         plotly_map_style_id=static_assets.PLOTLY_MAP_STYLE_ID,
+        printed_at=utcnow(),  # the printed page says when (print.css shows it only on paper)
     )

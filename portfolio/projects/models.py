@@ -250,10 +250,17 @@ SCALAR_FIELDS: tuple[str, ...] = tuple(ProjectBase.model_fields)
 REFERENCE_FIELDS: tuple[str, ...] = tuple(ProjectReferences.model_fields)
 PROJECT_FIELDS: tuple[str, ...] = reading_order(ProjectCreate.model_fields)
 PUBLIC_FIELDS: tuple[str, ...] = reading_order(ProjectPublic.model_fields)
-# The overview table's columns (shown(overview=True)), and the fields a list may sort by: all
-# but the long texts.
-OVERVIEW_FIELDS: tuple[str, ...] = tuple(
-    name for name in PROJECT_FIELDS if in_overview(ProjectCreate.model_fields[name])
+# The overview table's columns (shown(overview=True)): the name and the traffic light first, the
+# two a reader scans a row for, then the rest in reading order. And the fields a list may sort
+# by: all but the long texts.
+LEADING_COLUMNS: tuple[str, ...] = ("name", "status")
+OVERVIEW_FIELDS: tuple[str, ...] = (
+    *LEADING_COLUMNS,
+    *(
+        name
+        for name in PROJECT_FIELDS
+        if in_overview(ProjectCreate.model_fields[name]) and name not in LEADING_COLUMNS
+    ),
 )
 SORT_FIELDS: tuple[str, ...] = tuple(
     name for name in PROJECT_FIELDS if not is_long_text(ProjectCreate.model_fields[name])

@@ -107,7 +107,7 @@ def test_clicking_a_bar_filters_the_table(live_server: str, page: Any) -> None:
     narrowed = page.locator(ROWS).count()
     assert 0 < narrowed <= red
     for i in range(narrowed):
-        expect(page.locator(ROWS).nth(i).locator("td").first).to_have_text(label)
+        expect(page.locator(ROWS).nth(i).locator("td[data-label=Projekttype]")).to_have_text(label)
     assert page.console_errors == []
 
 

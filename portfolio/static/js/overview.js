@@ -53,20 +53,119 @@
     }
   }
 
+  // A narrow chart (a phone, or 200 % zoom): the category labels beside horizontal bars wrap
+  // onto short lines (the timeline's project names are shortened; the full name is in the
+  // tooltip and the table), the value axis gets fewer ticks, and no text is smaller than 12 px.
+  var NARROW = 480;
+  var LINE = 14; // characters on a wrapped label's line
+  var SHORT = 16; // characters of a timeline row's name
+  var MIN_FONT = 12;
+
+  function wrapped(text, limit) {
+    limit = limit || LINE;
+    // "39 %" and "10 (24 %)" keep their number and unit together.
+    return String(text).replace(/ (%|kr\.)/g, "\u00a0$1").split("<br>").map(function (line) {
+      var lines = [];
+      var current = "";
+      line.split(" ").forEach(function (word) {
+        if (current && (current + " " + word).length > limit) {
+          lines.push(current);
+          current = word;
+        } else {
+          current = current ? current + " " + word : word;
+        }
+      });
+      lines.push(current);
+      return lines.join("<br>");
+    }).join("<br>");
+  }
+
+  function shortened(text) {
+    text = String(text);
+    return text.length <= SHORT ? text : text.slice(0, SHORT - 1).trim() + "…";
+  }
+
+  function atLeast(font, size) {
+    var copy = Object.assign({}, font || {});
+    copy.size = Math.max(copy.size || size, size);
+    return copy;
+  }
+
+  function fitted(figure, width) {
+    var layout = JSON.parse(JSON.stringify(figure.layout));
+    if (!width || width >= NARROW) { return layout; }
+    var bars = figure.data.filter(function (t) { return t.type === "bar" && t.orientation === "h"; });
+    var yaxis = layout.yaxis = layout.yaxis || {};
+    var xaxis = layout.xaxis = layout.xaxis || {};
+    if (bars.length && yaxis.type !== "date") {
+      var values = yaxis.tickvals || yaxis.categoryarray;
+      if (!values) {
+        values = [];
+        bars.forEach(function (trace) {
+          (trace.y || []).forEach(function (y) { if (values.indexOf(y) < 0) { values.push(y); } });
+        });
+      }
+      // A timeline (a date axis, a row per project or department): one short line a row.
+      var named = Boolean(yaxis.ticktext) || xaxis.type === "date";
+      var texts = (yaxis.ticktext || values).map(function (t) { return named ? shortened(t) : wrapped(t); });
+      yaxis.tickmode = "array";
+      yaxis.tickvals = values;
+      yaxis.ticktext = texts;
+      yaxis.tickfont = atLeast(yaxis.tickfont, MIN_FONT);
+      if (!named && layout.height && values.length) {
+        // Room for the wrapped lines: about 18 px a line and a gap between the bars.
+        var lines = Math.max.apply(null, texts.map(function (t) { return t.split("<br>").length; }));
+        var slot = (layout.height - 110) / values.length;
+        layout.height = Math.round(110 + values.length * Math.max(slot, lines * 18 + 16));
+      }
+      if (xaxis.type !== "category" && xaxis.type !== "date") { xaxis.nticks = 4; }
+    }
+    if (xaxis.type === "date") { // a few dates, written level
+      xaxis.nticks = 3;
+      xaxis.tickangle = 0;
+    }
+    xaxis.tickfont = atLeast(xaxis.tickfont, MIN_FONT);
+    yaxis.tickfont = atLeast(yaxis.tickfont, MIN_FONT);
+    layout.font = atLeast(layout.font, MIN_FONT + 1);
+    (layout.annotations || []).forEach(function (note) {
+      // "I dag 03-12-2026" under the timeline's today line: read leftwards from the line, so it
+      // is not cut off at the right edge.
+      if (note.xref === "x" && note.yref === "paper") { note.xanchor = "right"; }
+    });
+    if (layout.uniformtext) { layout.uniformtext.minsize = Math.max(layout.uniformtext.minsize || 0, MIN_FONT); }
+    return layout;
+  }
+
+  var CONFIG = {
+    locale: locale,
+    responsive: true,
+    displayModeBar: false,
+    scrollZoom: false,
+    doubleClick: false,
+    showTips: false
+  };
+
+  // The traces, their long legend names ("Skred ud over oprindelig slutdato") wrapped when narrow.
+  function fittedData(figure, width) {
+    if (!width || width >= NARROW) { return figure.data; }
+    return figure.data.map(function (trace) {
+      var copy = Object.assign({}, trace);
+      if (typeof copy.name === "string") { copy.name = wrapped(copy.name, 2 * LINE); }
+      return copy;
+    });
+  }
+
+  function isNarrow(box) { return box.clientWidth < NARROW; }
+
   var boxes = Array.prototype.slice.call(document.querySelectorAll(".chart[data-figure]"));
+  var figures = [];
   boxes.forEach(function (box) {
     var source = document.getElementById(box.getAttribute("data-figure"));
     if (!source) { return; }
     var figure = JSON.parse(source.textContent);
+    figures.push({ box: box, figure: figure, narrow: isNarrow(box) });
     var clickable = box.getAttribute("data-click") !== "none";
-    window.Plotly.newPlot(box, figure.data, figure.layout, {
-      locale: locale,
-      responsive: true,
-      displayModeBar: false,
-      scrollZoom: false,
-      doubleClick: false,
-      showTips: false
-    }).then(function () {
+    window.Plotly.newPlot(box, fittedData(figure, box.clientWidth), fitted(figure, box.clientWidth), CONFIG).then(function () {
       if (clickable) {
         box.on("plotly_click", function (event) { onClick(box, event); });
         box.on("plotly_hover", function () { box.classList.add("pointing"); });
@@ -75,18 +174,102 @@
     });
   });
 
-  // Printing on A4 landscape: redraw at the paper's width (two charts abreast), then back.
+  // A window made narrower or wider (zooming in or out): the labels follow across NARROW.
+  var pending = null;
+  window.addEventListener("resize", function () {
+    window.clearTimeout(pending);
+    pending = window.setTimeout(function () {
+      figures.forEach(function (drawnFigure) {
+        var narrow = isNarrow(drawnFigure.box);
+        if (narrow === drawnFigure.narrow || !drawnFigure.box.classList.contains("js-plotly-plot")) { return; }
+        drawnFigure.narrow = narrow;
+        var figure = drawnFigure.figure;
+        var width = drawnFigure.box.clientWidth;
+        window.Plotly.react(drawnFigure.box, fittedData(figure, width), fitted(figure, width), CONFIG);
+      });
+    }, 150);
+  });
+
+  // Printing on A4 landscape: redraw at the paper's width (two charts abreast, print.css), and
+  // print a tall chart (data-print-rows: the timeline) in parts of that many rows, one a page,
+  // each with its own date axis on top. Printing is told by beforeprint (a browser's print
+  // dialog) and by the print media query (also a PDF printed headless); afterwards, back.
   var PRINT_WIDTH = 1000;
+  var printing = false;
   function drawn() {
-    return boxes.filter(function (box) { return box.classList.contains("js-plotly-plot"); });
+    return figures.filter(function (entry) { return entry.box.classList.contains("js-plotly-plot"); });
   }
-  window.addEventListener("beforeprint", function () {
-    drawn().forEach(function (box) {
-      var wide = box.closest(".chart-wide") !== null;
-      window.Plotly.relayout(box, { width: wide ? PRINT_WIDTH : PRINT_WIDTH / 2 - 12 });
+
+  function printWidth(box) {
+    var page = box.closest(".chart-page");
+    var wide = page ? box.hasAttribute("data-print-rows") : box.closest(".chart-wide") !== null;
+    return wide ? PRINT_WIDTH : PRINT_WIDTH / 2 - 12;
+  }
+
+  function printParts(entry) {
+    var box = entry.box;
+    var rows = parseInt(box.getAttribute("data-print-rows") || "0", 10);
+    var layout = entry.figure.layout;
+    var keys = (layout.yaxis && (layout.yaxis.tickvals || layout.yaxis.categoryarray)) || [];
+    if (!rows || keys.length <= rows) { return; }
+    var rowPx = (layout.height - 150) / keys.length; // charts.timeline_chart: 150 + ROW_PX a row
+    var after = box;
+    for (var start = 0; start < keys.length; start += rows) {
+      var count = Math.min(rows, keys.length - start);
+      var part = document.createElement("div");
+      part.className = "chart-print-part";
+      if (start > 0) {
+        var heading = document.createElement("h3");
+        heading.textContent = box.getAttribute("data-continued") || "";
+        part.appendChild(heading);
+      }
+      var plot = document.createElement("div");
+      plot.className = "chart-part";
+      part.appendChild(plot);
+      after.parentNode.insertBefore(part, after.nextSibling);
+      after = part;
+      var partLayout = JSON.parse(JSON.stringify(layout));
+      partLayout.width = PRINT_WIDTH;
+      partLayout.height = Math.round(150 + rowPx * count);
+      partLayout.yaxis.autorange = false;
+      partLayout.yaxis.range = [start + count - 0.5, start - 0.5]; // reversed: first row on top
+      if (partLayout.legend && partLayout.legend.y < 0) {
+        partLayout.legend.y = -40 / (rowPx * count);
+      }
+      window.Plotly.newPlot(plot, entry.figure.data, partLayout,
+        Object.assign({}, CONFIG, { responsive: false, staticPlot: true }));
+    }
+    box.classList.add("printing");
+  }
+
+  function toPaper() {
+    if (printing) { return; }
+    printing = true;
+    drawn().forEach(function (entry) {
+      window.Plotly.relayout(entry.box, { width: printWidth(entry.box) });
+      printParts(entry);
     });
-  });
-  window.addEventListener("afterprint", function () {
-    drawn().forEach(function (box) { window.Plotly.relayout(box, { width: null, autosize: true }); });
-  });
+  }
+
+  function toScreen() {
+    if (!printing) { return; }
+    printing = false;
+    Array.prototype.forEach.call(document.querySelectorAll(".chart-print-part"), function (part) {
+      window.Plotly.purge(part.querySelector(".chart-part"));
+      part.parentNode.removeChild(part);
+    });
+    drawn().forEach(function (entry) {
+      entry.box.classList.remove("printing");
+      window.Plotly.relayout(entry.box, { width: null, autosize: true });
+    });
+  }
+
+  window.addEventListener("beforeprint", toPaper);
+  window.addEventListener("afterprint", toScreen);
+  var printMedia = window.matchMedia ? window.matchMedia("print") : null;
+  if (printMedia && printMedia.addEventListener) {
+    printMedia.addEventListener("change", function (event) {
+      if (event.matches) { toPaper(); } else { toScreen(); }
+    });
+  }
 }());

@@ -16,18 +16,20 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlmodel import Session
 from werkzeug.wrappers import Response
 
 from portfolio import static_assets
 from portfolio.auth import current_actor, require
-from portfolio.db import discard, get_session, refused_with
+from portfolio.db import after_commit, discard, get_session, refused_with
 from portfolio.forms import CONFIRMED, CsrfForm, is_confirmed
 from portfolio.i18n import chart_text, format_day
+from portfolio.mail.services import MailError
+from portfolio.meetings import review_round as rr
 from portfolio.meetings import services as svc
 from portfolio.meetings.charts import pack_charts
 from portfolio.meetings.export import FORMATS, export_pack, pack_filename
@@ -37,6 +39,7 @@ from portfolio.meetings.forms import (
     MeetingForm,
     MeetingTextForm,
     PublishForm,
+    ReviewRoundForm,
 )
 from portfolio.meetings.models import Meeting
 from portfolio.meetings.pack import PackMode
@@ -130,13 +133,18 @@ def _render_detail(
     *,
     text_form: MeetingTextForm | None = None,
     publish_form: PublishForm | None = None,
+    review_form: ReviewRoundForm | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
-    from portfolio.meetings.pack_html import pack_context
+    from portfolio.meetings.pack_html import PACK_LANGUAGE, pack_context
 
     flt = ProjectFilter.from_args(request.args)
-    pack = svc.build_pack(session, meeting, flt)
     can_manage = current_user.can(Permission.manage_meetings)
+    # The pack is the Danish document of record, as its files are, in every language the app
+    # is read in: built, charted and written in Danish (templates/meetings/_pack.html).
+    with force_locale(PACK_LANGUAGE):
+        pack = svc.build_pack(session, meeting, flt)
+        pack_view = pack_context(pack, pack_charts(pack, chart_text()), controls=can_manage)
     if text_form is None and can_manage:
         suggested = {}
         if meeting.published_at is None:
@@ -152,7 +160,7 @@ def _render_detail(
         render_template(
             "meetings/detail.html",
             meeting=meeting,
-            **pack_context(pack, pack_charts(pack, chart_text()), controls=can_manage),
+            **pack_view,
             text_form=text_form,
             publish_form=publish_form
             or PublishForm(formdata=None, data={"version": meeting.version}),
@@ -162,9 +170,28 @@ def _render_detail(
             **filter_options(session),
             plotly_map_style_id=static_assets.PLOTLY_MAP_STYLE_ID,
             back=request.full_path.rstrip("?"),
+            **(_review_context(session, meeting, review_form) if can_manage else {}),
         ),
         status,
     )
+
+
+def _review_context(
+    session: Session, meeting: Meeting, form: ReviewRoundForm | None
+) -> dict[str, Any]:
+    """The review round's panel: its progress once started, else the form that starts it."""
+    round_ = rr.round_for(session, meeting)
+    if form is None and round_ is None:
+        today = rr.municipal_today()
+        form = ReviewRoundForm(
+            formdata=None, data={"deadline": rr.default_deadline(meeting.meeting_date, today)}
+        )
+    return {
+        "review": rr.round_progress(session, round_) if round_ else None,
+        "review_form": form,
+        "mail_state_text": rr.mail_state_text,
+        "mail_on": bool(current_app.config.get("SMTP_HOST")),
+    }
 
 
 @bp.get("/<day>")
@@ -253,6 +280,73 @@ def edit(day: str) -> Response | tuple[str, int]:
         "success" if changed else "info",
     )
     return redirect(_back(meeting))
+
+
+@bp.post("/<day>/gennemgangsrunde")
+def start_review_round(day: str) -> Response | tuple[str, int]:
+    """Start the review round; the invitations are sent once the round is saved."""
+    session = get_session()
+    meeting = _meeting_or_404(session, day)
+    form = ReviewRoundForm()
+    if not form.validate_on_submit():
+        return _render_detail(session, meeting, review_form=form, status=400)
+
+    def refused(exc: Exception) -> tuple[str, int]:
+        if rr.round_for(session, meeting) is None:  # said at the field it is about
+            form.deadline.errors = [*form.deadline.errors, str(exc)]
+        else:  # the form has given way to the round's progress
+            flash(str(exc), "error")
+        return _render_detail(session, meeting, review_form=form, status=409)
+
+    with refused_with((rr.ReviewRoundError, MailError), refused):
+        _round, queued = rr.start_review_round(
+            session=session,
+            meeting=meeting,
+            deadline=form.deadline.data,
+            actor=current_actor(),
+            today=rr.municipal_today(),
+        )
+    after_commit(lambda: _send_after_commit(queued))
+    if current_app.config.get("SMTP_HOST"):
+        flash(
+            ngettext(
+                "Gennemgangsrunden er startet, og %(num)d chef får en mail med sine projekter.",
+                "Gennemgangsrunden er startet, og %(num)d chefer får en mail med deres projekter.",
+                len(queued),
+            ),
+            "success",
+        )
+    else:
+        flash(
+            _(
+                "Gennemgangsrunden er startet. Mail er ikke sat op (PORTFOLIO_SMTP_HOST): "
+                "mailene venter og sendes af portfolio send-reminders, når den er sat."
+            ),
+            "info",
+        )
+    return redirect(_back(meeting))
+
+
+def _send_after_commit(mail_ids: list[int]) -> None:
+    """Send the round's invitations now that the round is saved; one that fails is recorded
+    as failed and tried again by `portfolio send-reminders`, never an error page."""
+    from portfolio.mail.sending import MailSettingsError, deliver_mail
+
+    try:
+        report = deliver_mail(only=mail_ids)
+    except MailSettingsError as exc:
+        flash(str(exc), "error")
+        return
+    unsent = len(report.failed) + report.deferred
+    if unsent:
+        flash(
+            ngettext(
+                "%(num)d mail kunne ikke sendes nu; den prøves igen af portfolio send-reminders.",
+                "%(num)d mails kunne ikke sendes nu; de prøves igen af portfolio send-reminders.",
+                unsent,
+            ),
+            "error",
+        )
 
 
 @bp.post("/<day>/projekt/<int:project_id>/til-beslutning")

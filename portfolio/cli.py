@@ -177,6 +177,10 @@ def run_command(host: str, port: int, demo: bool, threads: int) -> None:
     """Start Portefølje (waitress)."""
     from waitress import serve
 
+    from portfolio.config import KEY_NOT_SET_MESSAGE
+
+    if not current_app.config.get("SECRET_KEY"):
+        fail(KEY_NOT_SET_MESSAGE)
     if demo:
         _load_demo(reset=False)
         print_demo_logins()
@@ -299,7 +303,64 @@ def pack_command(day: str, fmt: str, output: Path, query: str) -> None:
     click.echo(f"Mødepakken for {meeting.title} ({state}) er skrevet til {output}")
 
 
+@click.command("send-reminders")
+@click.option(
+    "--today",
+    "day",
+    help="Kør, som om det var denne dato (fx for at indhente en dag, hvor kørslen udeblev).",
+)
+@click.option(
+    "--resend-unconfirmed",
+    is_flag=True,
+    help="Send igen de mails, hvis afsendelse blev afbrudt, når du har sikret dig, at de ikke "
+    "kom frem.",
+)
+@with_appcontext
+def send_reminders_command(day: str | None, resend_unconfirmed: bool) -> None:
+    """Send gennemgangsrundernes mails, og prøv mislykkede mails igen."""
+    # No unit_of_work around it: each mail is claimed and marked in transactions of its own
+    # (portfolio/mail/sending.py), so a failure midway loses nothing already sent.
+    from portfolio.mail.sending import MailSettingsError, release_unconfirmed
+    from portfolio.mail.services import MailError
+    from portfolio.meetings.review_round import municipal_today, run_review_pass
+
+    today = parse_day(day) if day else municipal_today()
+    require_current_schema()
+    try:
+        if resend_unconfirmed:
+            click.echo(f"{release_unconfirmed()} afbrudte mails sendes igen.")
+        report = run_review_pass(today)
+    except (MailError, MailSettingsError) as exc:
+        fail(str(exc))
+    click.echo(
+        f"Gennemgangsrunder: {report.rounds}. Nye mails: {report.queued}. "
+        f"Sendt: {report.sent}. Fejlede: {report.failed}."
+    )
+    if report.waiting:
+        click.echo(f"{report.waiting} mails venter: PORTFOLIO_SMTP_HOST er ikke sat.", err=True)
+    if report.deferred:
+        click.echo(
+            f"{report.deferred} mails venter til næste kørsel: mailserveren svarede ikke.",
+            err=True,
+        )
+    if report.unconfirmed:
+        click.echo(
+            f"{report.unconfirmed} mails blev afbrudt under afsendelsen og sendes ikke igen af "
+            "sig selv (de kan være kommet frem). Se efter, og kør med --resend-unconfirmed.",
+            err=True,
+        )
+    if report.given_up:
+        click.echo(
+            f"{report.given_up} mails er opgivet efter for mange forsøg (MAIL_MAX_ATTEMPTS).",
+            err=True,
+        )
+    if report.failed:
+        sys.exit(1)  # cron and systemd show the run as failed; the next run tries again
+
+
 # The group's commands; portfolio/console.py lists them for `portfolio --help` without this module.
+from portfolio.api.cli import create_token_command  # noqa: E402
+from portfolio.backup.cli import backup_command, restore_command  # noqa: E402
 from portfolio.finance.cli import benefits_command, pools_command  # noqa: E402
 from portfolio.imports.cli import import_command  # noqa: E402
 from portfolio.rollout.cli import rollout_group  # noqa: E402  (it uses the helpers above)
@@ -308,6 +369,7 @@ COMMANDS: dict[str, click.Command] = {
     command.name: command
     for command in (
         create_user_command,
+        create_token_command,
         init_db_command,
         demo_command,
         run_command,
@@ -318,6 +380,9 @@ COMMANDS: dict[str, click.Command] = {
         rollout_group,
         pools_command,
         benefits_command,
+        backup_command,
+        restore_command,
+        send_reminders_command,
     )
     if command.name is not None
 }

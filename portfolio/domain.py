@@ -162,6 +162,11 @@ ACTION_LABELS = {
     "decision": _l("Chefforums beslutning"),
     "department_update": _l("Afdeling ændret"),
     "rollout_update": _l("Udrulning ændret"),
+    "review_round_start": _l("Gennemgangsrunde startet"),
+    "sso_login": _l("Logget ind med kommunens login"),
+    "sso_refused": _l("Login med kommunens login afvist"),
+    "api_token_create": _l("API-nøgle oprettet"),
+    "api_token_revoke": _l("API-nøgle tilbagekaldt"),
 }
 
 FIELD_LABELS = {

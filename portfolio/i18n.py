@@ -70,11 +70,13 @@ def format_actor(actor: str | None) -> str:
 YES_NO_FIELDS = frozenset({"archived", "flagged", "active"})
 
 
-def format_field(value: object, field: str) -> str:
+def format_field(value: object, field: str | None) -> str:
     """Any field's value as a user reads it: as the model holds it, or as the history and
-    the audit trail store it (text), never as a Python literal."""
+    the audit trail store it (text), never as a Python literal. An audit row about no one
+    field (an API key created) has no `field`."""
     if value is None or value == "":
         return ""
+    field = field or ""
     # A user's fields are stored as "e-mail:field"; a meeting's as "meeting.field".
     base = field.rsplit(":", 1)[-1]
     yes_no = base in YES_NO_FIELDS or field.startswith("meeting.include_")

@@ -69,6 +69,9 @@ ENDPOINTS: dict[str, Permission | None] = {
     "static": None,
     "vendor": None,
     "auth.login": None,
+    "auth.emergency": None,  # the password form when PORTFOLIO_LOCAL_LOGIN=0 (admins only)
+    "sso.start": None,  # single sign-on: off to the provider
+    "sso.callback": None,  # and back, with state, code and ID token checked
     "main.health": None,
     "main.language": None,  # the login page offers English too
     "auth.logout": Permission.view,
@@ -107,6 +110,7 @@ ENDPOINTS: dict[str, Permission | None] = {
     "meetings.publish": Permission.manage_meetings,
     "meetings.decide": Permission.manage_meetings,
     "meetings.delete": Permission.manage_meetings,
+    "meetings.start_review_round": Permission.manage_meetings,
     "meetings.export": Permission.export,
     # The grid and a cell's page are open to readers (read-only); the cell view itself lets a
     # chief (owner) change only their own department's cells, and only CHIEF_FIELDS.
@@ -145,6 +149,27 @@ ENDPOINTS: dict[str, Permission | None] = {
     "benefits.record": Permission.record_benefit,
     "benefits.create": Permission.manage_finance,
     "benefits.edit": Permission.manage_finance,
+    # Help: every logged-in user reads every page (each says what the reader's role may do);
+    # the login help is for those who cannot log in yet, and says nothing about the portfolio.
+    "help.index": Permission.view,
+    "help.topic": Permission.view,
+    "help.login": None,
+    # The JSON API: None here because the login guard (a redirect to the login page) is not
+    # for it; portfolio/api/views.py lets in only a valid token (401 JSON otherwise), never a
+    # session cookie, and the token acts with its user's rights (view; drafts: manage_meetings).
+    "api.projects": None,
+    "api.project": None,
+    "api.project_history": None,
+    "api.meetings": None,
+    "api.meeting": None,
+    "api.rollout_cells": None,
+    "api.benefits": None,
+    "api.elsewhere": None,  # 404 for other paths, 405 for any method but GET
+    "api.openapi": None,  # the API's description: no portfolio data, no token needed
+    # A user's own API tokens (their own only, checked in the views).
+    "api_tokens.index": Permission.view,
+    "api_tokens.create": Permission.view,
+    "api_tokens.revoke": Permission.view,
 }
 
 

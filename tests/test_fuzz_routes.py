@@ -245,7 +245,7 @@ def examples(draw: st.DrawFn, world: World) -> Example:
     method = draw(st.sampled_from(methods))
     ints: list[str] = []
     values: dict[str, str] = {}
-    for name in sorted(rule.arguments):
+    for name in sorted(rule.arguments - set(rule.defaults or {})):  # those in the path
         values[name], is_int = _path_value(draw, rule, name, world)
         if is_int:
             ints.append(values[name])

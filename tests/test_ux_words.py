@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from portfolio.domain import ChangeSource, Role
 from portfolio.meetings import services as meeting_svc
 from portfolio.meetings.pack import PackMode
+from portfolio.projects import services as project_svc
 from portfolio.projects.models import Project
 from portfolio.users import services as user_svc
 from portfolio.users.models import User
@@ -164,3 +165,97 @@ def test_the_edit_form_keeps_its_own_password_hint(
     user = make_user(role=Role.reader)
     html = client.get(f"/brugere/{user.id}").get_data(as_text=True)
     assert "Lad feltet stå tomt for at beholde den nuværende." in html
+
+
+def _two_meetings(session: Session, project: Project) -> None:
+    """A published meeting, then a change to the project, then a draft for the next one."""
+    first = meeting_svc.create_meeting(
+        session=session, meeting_date=date(2026, 12, 8), mode=PackMode.complete, actor="test"
+    )
+    meeting_svc.publish_meeting(session=session, meeting=first, actor="test")
+    project_svc.update_project(
+        session=session, project=project, data={"status": "red"}, actor="test",
+        source=ChangeSource.web,
+    )  # fmt: skip
+    meeting_svc.create_meeting(
+        session=session, meeting_date=date(2027, 2, 2), mode=PackMode.complete, actor="test"
+    )
+    session.commit()
+
+
+def test_the_packs_project_names_link_to_their_projects(
+    client: FlaskClient,
+    runner: FlaskCliRunner,
+    session: Session,
+    make_project: Callable[..., Project],
+    tmp_path: Path,
+) -> None:
+    project = make_project(name="Bilagsapp & kvitteringer", status="yellow")
+    _two_meetings(session, project)
+    link = f'<a href="/projekter/{project.id}">Bilagsapp &amp; kvitteringer</a>'
+    html = client.get("/moeder/2027-02-02").get_data(as_text=True)
+    # for decision (red), in the changes since the last meeting, and in the portfolio table
+    assert f'<th scope="row">{link}</th>' in html
+    assert f'<span class="change-project">{link}</span>' in html
+    assert html.count(link) >= 3
+    # The HTML file is opened from disk: made on the web, its links carry the whole address.
+    made_on_web = client.get("/moeder/2027-02-02/pakke.html").get_data(as_text=True)
+    assert f'<a href="http://localhost/projekter/{project.id}">' in made_on_web
+    # The command line knows no address: the names stand as plain text.
+    out = tmp_path / "pakke.html"
+    result = runner.invoke(
+        args=["pack", "--meeting", "2027-02-02", "--format", "html", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    from_cli = out.read_text(encoding="utf-8")
+    assert "Bilagsapp &amp; kvitteringer" in from_cli
+    assert "/projekter/" not in from_cli
+
+
+def test_project_values_in_the_audit_log_read_as_words(
+    client: FlaskClient, session: Session, make_project: Callable[..., Project]
+) -> None:
+    project = make_project(status="green", phase="analysis", scope="municipal", kind="strategic")
+    project_svc.update_project(
+        session=session, project=project,
+        data={"status": "red", "phase": "procurement", "scope": "national", "kind": "operational"},
+        actor="test", source=ChangeSource.web,
+    )  # fmt: skip
+    session.commit()
+    html = client.get("/log/").get_data(as_text=True)
+    cells = set(re.findall(r'<td class="pre">([^<]*)</td>', html))
+    for words in (
+        "Grøn",
+        "Rød",
+        "Analyse",
+        "Anskaffelse",
+        "Nationalt skal-projekt",
+        "Operationelt",
+    ):
+        assert words in cells, words
+    assert not {"green", "red", "analysis", "procurement", "national", "operational"} & cells
+
+
+def test_the_upload_page_shows_errors_without_document_write(client: FlaskClient) -> None:
+    static = Path(__file__).resolve().parents[1] / "portfolio" / "static" / "js"
+    for script in static.glob("*.js"):
+        assert "document.write" not in script.read_text(encoding="utf-8"), script.name
+    token = csrf_token(client, "/import/")
+    refused = client.post(
+        "/import/",
+        data={"csrf_token": token, "file": (BytesIO(b"not a workbook"), "portefolje.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    summary = re.search(r'<div class="error-summary"([^>]*)>', html)
+    assert summary, "no error summary"
+    attributes = summary.group(1)
+    assert 'id="upload-error"' in attributes and 'tabindex="-1"' in attributes
+    assert "data-focus-on-load" in attributes
+    # The page's own scripts: the one that moves the focus is there, none writes the document.
+    scripts = re.findall(r'<script src="([^"]+)"', html)
+    assert any("js/focus" in src for src in scripts)
+    for src in scripts:
+        with client.get(src) as response:
+            assert "document.write" not in response.get_data(as_text=True), src

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from portfolio.i18n import LANGUAGE_COOKIE
 from tests.e2e.conftest import EDITOR, READER, log_in
 
 pytestmark = pytest.mark.e2e
@@ -95,3 +96,10 @@ def test_chefforum_reads_the_published_pack_and_notes_no_decision(
     page.get_by_role("button", name="Anvend filtre").click()
     expect(page).to_have_url(f"{live_server}/moeder/2026-10-22?q=&status=red")
     expect(page.locator("article.pack")).to_contain_text("Status: Rød")
+    # In the English UI the pack stays a Danish document, its charts too (numbers, months).
+    page.context.add_cookies([{"name": LANGUAGE_COOKIE, "value": "en", "url": live_server}])
+    page.reload()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    chart = page.locator("article.pack .js-plotly-plot").first
+    expect(chart).to_be_visible()
+    assert chart.evaluate("gd => gd._context.locale") == "da"

@@ -136,6 +136,14 @@
     return layout;
   }
 
+  // A chart speaks the language of the part of the page it is in: the Danish pack on the
+  // English meeting page keeps Danish numbers and month names.
+  function configFor(box, extra) {
+    var marked = box.closest("[lang]");
+    var lang = marked ? marked.getAttribute("lang") : locale;
+    return Object.assign({}, CONFIG, { locale: lang === "da" ? "da" : "en" }, extra || {});
+  }
+
   var CONFIG = {
     locale: locale,
     responsive: true,
@@ -165,7 +173,7 @@
     var figure = JSON.parse(source.textContent);
     figures.push({ box: box, figure: figure, narrow: isNarrow(box) });
     var clickable = box.getAttribute("data-click") !== "none";
-    window.Plotly.newPlot(box, fittedData(figure, box.clientWidth), fitted(figure, box.clientWidth), CONFIG).then(function () {
+    window.Plotly.newPlot(box, fittedData(figure, box.clientWidth), fitted(figure, box.clientWidth), configFor(box)).then(function () {
       if (clickable) {
         box.on("plotly_click", function (event) { onClick(box, event); });
         box.on("plotly_hover", function () { box.classList.add("pointing"); });
@@ -185,7 +193,7 @@
         drawnFigure.narrow = narrow;
         var figure = drawnFigure.figure;
         var width = drawnFigure.box.clientWidth;
-        window.Plotly.react(drawnFigure.box, fittedData(figure, width), fitted(figure, width), CONFIG);
+        window.Plotly.react(drawnFigure.box, fittedData(figure, width), fitted(figure, width), configFor(drawnFigure.box));
       });
     }, 150);
   });
@@ -237,7 +245,7 @@
         partLayout.legend.y = -40 / (rowPx * count);
       }
       window.Plotly.newPlot(plot, entry.figure.data, partLayout,
-        Object.assign({}, CONFIG, { responsive: false, staticPlot: true }));
+        configFor(box, { responsive: false, staticPlot: true }));
     }
     box.classList.add("printing");
   }

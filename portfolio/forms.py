@@ -180,6 +180,16 @@ class CsrfForm(FlaskForm):
 CONFIRMED = "ja"
 
 
+def confirm_page(*, hidden: dict[str, object] | None = None, **context: object) -> str:
+    """The confirmation step of a delete or an archiving (templates/confirm.html): its yes
+    button sends CONFIRMED, which is_confirmed() looks for."""
+    from flask import render_template
+
+    return render_template(
+        "confirm.html", hidden=hidden or {}, confirmed_value=CONFIRMED, **context
+    )
+
+
 def is_confirmed() -> bool:
     """The user came through the confirmation page of a delete or an archiving."""
     from flask import request

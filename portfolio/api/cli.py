@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
-from sqlmodel import select
 
 from portfolio.api.tokens import DEFAULT_DAYS, MAX_DAYS
 from portfolio.db import get_session, unit_of_work
@@ -28,12 +27,11 @@ def create_token_command(email: str, name: str, days: int) -> None:
     from portfolio.api.tokens import TokenError, create_token
     from portfolio.cli import cli_actor, fail, require_current_schema
     from portfolio.domain import ChangeSource
-    from portfolio.users.models import User
-    from portfolio.users.services import normalise_email
+    from portfolio.users.services import user_by_email
 
     require_current_schema()
     session = get_session()
-    user = session.exec(select(User).where(User.email == normalise_email(email))).first()
+    user = user_by_email(session, email)
     if user is None:
         fail(f"Der findes ingen bruger med e-mailen {email}.")
     try:

@@ -12,7 +12,7 @@ from portfolio.api.forms import TokenForm
 from portfolio.auth import current_actor
 from portfolio.db import discard, get_session
 from portfolio.domain import ChangeSource
-from portfolio.forms import CONFIRMED, CsrfForm, is_confirmed
+from portfolio.forms import CsrfForm, confirm_page, is_confirmed
 from portfolio.users.models import User
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/konto/api-noegler")
@@ -88,8 +88,7 @@ def revoke(token_id: int) -> str | Response:
         )
         flash(_("API-nøglen “%(name)s” er tilbagekaldt.", name=token.name), "success")
         return redirect(url_for("api_tokens.index"))
-    return render_template(
-        "confirm.html",
+    return confirm_page(
         title=_("Tilbagekald API-nøglen “%(name)s”", name=token.name),
         explanation=[
             _(
@@ -100,9 +99,7 @@ def revoke(token_id: int) -> str | Response:
         ],
         question=_("Vil du tilbagekalde nøglen?"),
         action=url_for("api_tokens.revoke", token_id=token_id),
-        hidden={},
         form=form,
-        confirmed_value=CONFIRMED,
         confirm_label=_("Ja, tilbagekald nøglen"),
         cancel=url_for("api_tokens.index"),
         back_label=_("API-nøgler"),

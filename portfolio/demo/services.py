@@ -102,11 +102,10 @@ DEMO_USERS = (
 
 def create_demo_users(session: Session) -> None:
     """One demo login per role (the process owner is Peter Damgaard, owner of demo projects)."""
-    from portfolio.users.models import User
-    from portfolio.users.services import create_user
+    from portfolio.users.services import create_user, user_by_email
 
     for email, name, role, person in DEMO_USERS:
-        if session.exec(select(User).where(User.email == email)).first() is None:
+        if user_by_email(session, email) is None:
             create_user(
                 session=session,
                 email=email,

@@ -23,7 +23,7 @@ from importers.results import ReadResult, WorkbookError
 from portfolio.auth import current_actor
 from portfolio.db import after_commit, discard, get_session
 from portfolio.domain import FIELD_LABELS, ChangeSource
-from portfolio.forms import CONFIRMED, CsrfForm, is_confirmed
+from portfolio.forms import CsrfForm, confirm_page, is_confirmed
 from portfolio.imports import services as svc
 from portfolio.imports.choices import (
     BLANKABLE,
@@ -418,8 +418,7 @@ def delete_profile(profile_id: int) -> str | Response:
         svc.delete_profile(session=session, profile_id=profile_id)
         flash(_("Importprofilen er slettet."), "success")
         return redirect(url_for("imports.profiles"))
-    return render_template(
-        "confirm.html",
+    return confirm_page(
         title=_("Slet importprofilen “%(name)s”", name=profile.name),
         explanation=[
             _(
@@ -430,9 +429,7 @@ def delete_profile(profile_id: int) -> str | Response:
         ],
         question=_("Vil du slette profilen?"),
         action=url_for("imports.delete_profile", profile_id=profile_id),
-        hidden={},
         form=form,
-        confirmed_value=CONFIRMED,
         confirm_label=_("Ja, slet profilen"),
         cancel=url_for("imports.profiles"),
         back_label=_("Importprofiler"),

@@ -26,7 +26,7 @@ from werkzeug.wrappers import Response
 from portfolio import static_assets
 from portfolio.auth import current_actor, require
 from portfolio.db import after_commit, discard, get_session, refused_with
-from portfolio.forms import CONFIRMED, CsrfForm, is_confirmed
+from portfolio.forms import CsrfForm, confirm_page, is_confirmed
 from portfolio.i18n import chart_text, format_day
 from portfolio.mail.services import MailError
 from portfolio.meetings import review_round as rr
@@ -465,8 +465,7 @@ def delete(day: str) -> str | Response | tuple[str, int]:
     if meeting.published_at is not None:
         flash(_("Et offentliggjort møde kan ikke slettes."), "error")
         return redirect(url_for("meetings.detail", day=_day(meeting)))
-    return render_template(
-        "confirm.html",
+    return confirm_page(
         title=_("Slet kladden “%(title)s”", title=meeting.title),
         explanation=[
             _(
@@ -478,9 +477,7 @@ def delete(day: str) -> str | Response | tuple[str, int]:
         ],
         question=_("Vil du slette kladden?"),
         action=url_for("meetings.delete", day=_day(meeting)),
-        hidden={},
         form=form,
-        confirmed_value=CONFIRMED,
         confirm_label=_("Ja, slet kladden"),
         cancel=url_for("meetings.detail", day=_day(meeting)),
         back_label=meeting.title,

@@ -19,7 +19,7 @@ from portfolio.db import get_or_404, get_session, refused_with
 from portfolio.domain import ACTION_LABELS, FIELD_LABELS, ChangeSource
 from portfolio.finance.benefit_services import project_benefits
 from portfolio.finance.sections import project_finance
-from portfolio.forms import CONFIRMED, CsrfForm, VersionedForm, is_confirmed
+from portfolio.forms import CsrfForm, VersionedForm, confirm_page, is_confirmed
 from portfolio.meetings.services import hidden_audit_actions
 from portfolio.permissions import Permission
 from portfolio.projects import services as svc
@@ -388,8 +388,7 @@ def archive(project_id: int) -> str | Response | tuple[str, int]:
 
 
 def _confirm_archive(project: Project) -> str:
-    return render_template(
-        "confirm.html",
+    return confirm_page(
         title=_("Arkivér “%(name)s”", name=project.name),
         explanation=[
             _(
@@ -402,7 +401,6 @@ def _confirm_archive(project: Project) -> str:
         action=url_for("projects.archive", project_id=project.id),
         hidden={"version": project.version, "archive": "1"},
         form=ArchiveForm(formdata=None, data={"version": project.version}),
-        confirmed_value=CONFIRMED,
         confirm_label=_("Ja, arkivér projektet"),
         cancel=url_for("projects.detail", project_id=project.id),
         back_label=project.name,

@@ -40,6 +40,11 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+def user_by_email(session: Session, email: str) -> User | None:
+    """The account with this e-mail, compared as stored (trimmed, lower case)."""
+    return session.exec(select(User).where(User.email == normalise_email(email))).first()
+
+
 def password_hash_method() -> str:
     """The app's PASSWORD_HASH_METHOD; outside an app, the production default (scrypt)."""
     if has_app_context():
@@ -71,7 +76,7 @@ def create_user(
     email = normalise_email(email)
     if "@" not in email or len(email) > 254:
         raise UserError("Skriv en gyldig e-mailadresse.")
-    if session.exec(select(User).where(User.email == email)).first() is not None:
+    if user_by_email(session, email) is not None:
         raise UserError(f"Der findes allerede en bruger med e-mailen {email}.")
     role = Role(role)
     linked = References(session).person(person) if person else None
@@ -276,7 +281,7 @@ def begin_login(session: Session, guard: LoginGuard, email: str, remote_addr: st
         return LoginTicket(email, remote_addr, retry_after=wait)
     attempt = LoginAttempt(at=now, email=email, remote_addr=remote_addr, succeeded=False)
     session.add(attempt)
-    user = session.exec(select(User).where(User.email == email)).first()
+    user = user_by_email(session, email)
     session.flush()
     return LoginTicket(email, remote_addr, attempt=attempt, user=user)
 

@@ -25,7 +25,7 @@ from portfolio.domain import ChangeSource, Role
 from portfolio.projects.models import Person
 from portfolio.users.audit import audit_entry, user_field
 from portfolio.users.models import User
-from portfolio.users.services import UserError, create_user, normalise_email
+from portfolio.users.services import UserError, create_user, normalise_email, user_by_email
 
 if TYPE_CHECKING:
     from authlib.integrations.flask_client import FlaskOAuth2App
@@ -199,7 +199,7 @@ def sign_in(session: Session, identity: Identity) -> User:
             raise SsoRefused("no_email", None, identity.subject)
         if not identity.email_verified:
             raise SsoRefused("email_unverified", identity.email)
-        user = session.exec(select(User).where(User.email == identity.email)).first()
+        user = user_by_email(session, identity.email)
         if user is not None and user.external_subject is not None:
             raise SsoRefused("linked_elsewhere", identity.email)
     if user is not None and not user.active:

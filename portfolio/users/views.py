@@ -32,7 +32,7 @@ def _new_account_problems(form: UserForm) -> bool:
     """What the service would refuse one at a time, on each field at once, so a user sees
     every problem of the form in one go. True when there is any."""
     email = svc.normalise_email(form.email.data or "")
-    if email and get_session().exec(select(User).where(User.email == email)).first():
+    if email and svc.user_by_email(get_session(), email):
         form.email.errors = [
             *form.email.errors,
             _("Der findes allerede en bruger med e-mailen %(email)s.", email=email),

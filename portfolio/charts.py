@@ -7,14 +7,16 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlencode
 
-import plotly.graph_objects as go
 from markupsafe import Markup
 
 from portfolio.domain import is_slipped
 from portfolio.formats import danish_day, danish_money, danish_money_short, danish_number
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 NO_STATUS = "none"
 # Worst first, as the project list sorts: stacks, legends and tables follow this order.
@@ -191,10 +193,47 @@ def _marker(status: str) -> dict[str, Any]:
     }
 
 
-def _figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> go.Figure:
-    # Built without plotly.py's per-element validation, which costs more than the whole rest of
-    # the overview; tests/test_overview_charts.py validates every figure instead.
-    return go.Figure(data=data, layout=layout, _validate=False)
+class Figure:
+    """A chart as plotly.js reads it: its traces and layout as plain JSON values.
+
+    The pages send these as they are. plotly.py's graph object deep-copies every trace, which
+    cost more than the rest of the overview, so it is built only when asked for (`data`,
+    `layout`, `to_dict()`): by the tests, which validate every figure with it, and by the image
+    export."""
+
+    __slots__ = ("_graph", "spec")
+
+    def __init__(self, data: list[dict[str, Any]], layout: dict[str, Any]) -> None:
+        self.spec: dict[str, Any] = {"data": data, "layout": layout}
+        self._graph: go.Figure | None = None
+
+    @property
+    def graph(self) -> Figure:
+        if self._graph is None:
+            import plotly.graph_objects as go  # noqa: PLC0415 - only tests and exports need it
+
+            self._graph = go.Figure(
+                data=self.spec["data"], layout=self.spec["layout"], _validate=False
+            )
+        return self._graph
+
+    @property
+    def data(self) -> Any:
+        return self.graph.data
+
+    @property
+    def layout(self) -> Any:
+        return self.graph.layout
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.graph.to_dict()
+
+    def to_json(self) -> str:
+        return self.graph.to_json()
+
+
+def _figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> Figure:
+    return Figure(data, layout)
 
 
 @dataclass(frozen=True)
@@ -211,14 +250,12 @@ class PageChart:
     foot: None = None  # the chart_table macro asks for it
 
 
-def to_json(figure: go.Figure) -> str:
-    """The figure as plotly.js reads it: what figure.to_json() gives, without its deep copy and
-    numpy walk (these figures hold only JSON values); tests check that both give the same JSON."""
-    spec = {"data": figure._data, "layout": figure._layout}
-    return json.dumps(spec, ensure_ascii=False, separators=(",", ":"))
+def to_json(figure: Figure) -> str:
+    """The figure as plotly.js reads it (tests check it is what plotly.py's to_json() gives)."""
+    return json.dumps(figure.spec, ensure_ascii=False, separators=(",", ":"))
 
 
-def safe_figure_json(figure: go.Figure) -> Markup:
+def safe_figure_json(figure: Figure) -> Markup:
     """The figure as JSON that is safe inside <script type="application/json">: the same
     escaping as Jinja's |tojson (no <, >, & or ' left). The overview and the pack share it."""
     safe = (
@@ -266,7 +303,7 @@ def status_bars(
     text: ChartText = DANISH,
     money: bool = False,
     keep_empty: bool = True,
-) -> go.Figure:
+) -> Figure:
     """Stacked horizontal bars: one bar per category (in the given order), one segment per status.
 
     `values` maps (category value, status key) to a count, or to kroner when `money`. Clicking
@@ -370,7 +407,7 @@ def traffic_lights(
     return lines
 
 
-def traffic_light_chart(lights: Sequence[TrafficLight], text: ChartText = DANISH) -> go.Figure:
+def traffic_light_chart(lights: Sequence[TrafficLight], text: ChartText = DANISH) -> Figure:
     """One bar per status, its sentence (count, share, change) as the axis label."""
     labels = []
     for light in lights:
@@ -454,7 +491,7 @@ def timeline_chart(
     *,
     today: date,
     text: ChartText = DANISH,
-) -> go.Figure:
+) -> Figure:
     """Gantt: planned start → end per project under a heading per group, coloured by status.
 
     A slipped project's bar ends at its baseline end date; the slip beyond it is drawn as a thin
@@ -600,7 +637,7 @@ class TrendPoint:
     counts: Mapping[str, int]
 
 
-def status_trend_chart(points: Sequence[TrendPoint], text: ChartText = DANISH) -> go.Figure:
+def status_trend_chart(points: Sequence[TrendPoint], text: ChartText = DANISH) -> Figure:
     """Green, yellow and red projects at each month end: a line per status, each its own shape."""
     labels = [escape(p.label) for p in points]
     data = []

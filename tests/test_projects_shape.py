@@ -272,7 +272,7 @@ def test_the_overview_shows_its_chosen_columns_of_the_shape(
         assert row._asdict()[name] == FULL[name], name
     assert row.shown == tuple(FULL[name] for name in TABLE_COLUMNS)
     html = client.get("/overblik/").get_data(as_text=True)
-    table = html[html.index('class="projects overview-projects"') :]
+    table = html[html.index('class="projects cards overview-projects"') :]
     head = table[: table.index("</thead>")]
     titles = [
         re.sub(r"<[^>]+>|[▲▼]", "", t).strip()

@@ -10,10 +10,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-import plotly.graph_objects as go
 from flask_babel import gettext as _
 
-from portfolio.charts import DANISH, GRID, INK, MUTED, ChartText, _figure, _layout, escape
+from portfolio.charts import DANISH, GRID, INK, MUTED, ChartText, Figure, _figure, _layout, escape
 from portfolio.domain import Assessment, BenefitType, label
 
 # Beside the word, so an assessment never rests on colour alone.
@@ -136,7 +135,7 @@ def amount_text(value: float | None, kind: BenefitType, text: ChartText = DANISH
     return f"{text.number(round(value))} {hours}"
 
 
-def gains_figure(series: GainSeries, kind: BenefitType, text: ChartText = DANISH) -> go.Figure:
+def gains_figure(series: GainSeries, kind: BenefitType, text: ChartText = DANISH) -> Figure:
     """Expected (hatched, light) and realised (solid) side by side for each category, each bar
     with its figure written on it, the unit on the axis. The page gives the title."""
     data: list[dict[str, Any]] = []
@@ -268,7 +267,7 @@ class Point:
 
 def measurement_figure(
     plan: BenefitPlan, points: Sequence[Point], text: ChartText = DANISH
-) -> go.Figure:
+) -> Figure:
     """The measurements as a solid line with circles (starting at the baseline), and the
     pessimistic, likely and optimistic targets as level lines that differ in dash, each
     named in the legend and at its end. The page gives the title."""

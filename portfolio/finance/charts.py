@@ -6,10 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import plotly.graph_objects as go
 from flask_babel import gettext as _
 
-from portfolio.charts import DANISH, GRID, INK, MUTED, ChartText, _figure, _layout, escape
+from portfolio.charts import DANISH, GRID, INK, MUTED, ChartText, Figure, _figure, _layout, escape
 from portfolio.finance.rules import LedgerFigures
 
 # Never colour alone: every bar carries its signed amount as text, and money out is hatched.
@@ -46,7 +45,7 @@ def signed_money(amount: int, text: ChartText = DANISH) -> str:
     return text.money(0)
 
 
-def waterfall_figure(figures: LedgerFigures, *, title: str, text: ChartText = DANISH) -> go.Figure:
+def waterfall_figure(figures: LedgerFigures, *, title: str, text: ChartText = DANISH) -> Figure:
     steps = waterfall_steps(figures)
     labels = [escape(s.label) for s in steps]
     shown = [text.money(s.amount) if s.total else signed_money(s.amount, text) for s in steps]

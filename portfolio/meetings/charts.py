@@ -7,11 +7,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import plotly.graph_objects as go
 from flask_babel import gettext as _
 
 from portfolio import charts
-from portfolio.charts import DANISH, STATUS_KEYS, Category, ChartText
+from portfolio.charts import DANISH, STATUS_KEYS, Category, ChartText, Figure
 from portfolio.domain import Phase, Scope, label
 from portfolio.finance.charts import waterfall_description, waterfall_figure, waterfall_steps
 from portfolio.meetings.finance_item import FinancePool
@@ -23,7 +22,7 @@ from portfolio.rollout.charts import gantt_columns, gantt_description, gantt_fig
 class PackChart:
     id: str  # "pack-scope"
     title: str  # Danish, e.g. "Projekter efter projekttype"
-    figure: go.Figure
+    figure: Figure
     columns: list[str]  # the table's header: the category, then one column per series
     rows: list[tuple[str, list[int]]]  # category label, then one number per series
     description: str  # the chart in words, for screen readers and the DOCX alt text
@@ -140,7 +139,7 @@ class RolloutChart:
 
     id: str  # "pack-rollout-gantt-1"
     title: str
-    figure: go.Figure
+    figure: Figure
     columns: list[str]
     rows: list[list[str]]
     description: str

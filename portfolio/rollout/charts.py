@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import plotly.graph_objects as go
 from flask_babel import gettext as _
 
 from portfolio.charts import (
@@ -19,6 +18,7 @@ from portfolio.charts import (
     MUTED,
     ROW_PX,
     ChartText,
+    Figure,
     _figure,
     _layout,
     escape,
@@ -82,7 +82,7 @@ def _slip(cell: Cell) -> int | None:
 
 def gantt_figure(
     cells: Sequence[Cell], *, today: date, title: str, text: ChartText = DANISH
-) -> go.Figure:
+) -> Figure:
     """An app's rollout by department: a bar from planned start to planned go-live (its state as
     symbol, word and pattern), the slip beyond the baseline go-live hatched, a tick at every
     baseline go-live, a star at every actual go-live, and a dashed line for today.
@@ -346,7 +346,7 @@ def coverage_figure(
     today: date,
     title: str,
     text: ChartText = DANISH,
-) -> go.Figure:
+) -> Figure:
     """Planned and actual share of users live as two step lines: planned dashed with circles,
     actual solid with squares, each named in the legend and at its last point."""
     points = coverage_series(cells, total_users=total_users, today=today)

@@ -1,3 +1,25 @@
+// Project lists shown as cards on a narrow screen (table.cards, layout.css): each cell gets its
+// column's name from the header (data-label), written once here rather than in every row by
+// the server; the cards show only once the table is labelled.
+(function () {
+  "use strict";
+  Array.prototype.forEach.call(document.querySelectorAll("table.cards"), function (table) {
+    var names = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+      var mark = th.querySelector(".sort-mark");
+      var text = th.textContent;
+      return (mark ? text.replace(mark.textContent, "") : text).trim();
+    });
+    Array.prototype.forEach.call(table.tBodies, function (body) {
+      Array.prototype.forEach.call(body.rows, function (row) {
+        Array.prototype.forEach.call(row.cells, function (cell, i) {
+          if (cell.tagName === "TD" && names[i]) { cell.setAttribute("data-label", names[i]); }
+        });
+      });
+    });
+    table.classList.add("labelled");
+  });
+})();
+
 // Tables wider than their place (data_table in templates/_macros.html): the hint above says
 // that the table scrolls sideways, and the scroll region stays a tab stop (so the keyboard can
 // scroll it) only while it overflows. Without JavaScript every region is a tab stop and no hint

@@ -269,11 +269,42 @@ def alembic_config(engine: Engine | None = None) -> Config:
     return cfg
 
 
+# PostgreSQL's advisory lock for migrations: "portfoli" in ASCII, a bigint no other app takes.
+MIGRATION_LOCK = 0x706F7274666F6C69
+
+
+@contextmanager
+def migration_lock(engine: Engine) -> Iterator[None]:
+    """One migration at a time on a database: servers that start together (each runs init-db
+    first) wait for the first one, then find the schema up to date. PostgreSQL: an advisory
+    lock held by a connection of its own; a SQLite file: a file lock beside it."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
+                conn.commit()
+        return
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    import fcntl
+
+    with open(f"{database}.migrating", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or the process ends
+        yield
+
+
 def upgrade_database(engine: Engine) -> None:
     """Bring the schema to the newest migration (creates it on an empty database)."""
     from alembic import command
 
-    command.upgrade(alembic_config(engine), "head")
+    with migration_lock(engine):
+        command.upgrade(alembic_config(engine), "head")
 
 
 # --- is the database ready? (the health check, the web app's start and the CLI) -----------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,7 @@ from flask import Flask
 from sqlmodel import SQLModel
 
 from portfolio import create_app
-from portfolio.db import alembic_config, make_engine, upgrade_database
+from portfolio.db import alembic_config, head_revision, make_engine, upgrade_database
 
 
 def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(tmp_path: Path) -> None:
@@ -71,3 +73,35 @@ def test_migrations_downgrade_and_upgrade_cleanly(tmp_path: Path) -> None:
         sa.inspect(engine).get_table_names()
     )
     engine.dispose()
+
+
+def test_servers_starting_together_migrate_the_database_once(empty_database_url: str) -> None:
+    """Each server runs `portfolio init-db` before it starts (deploy/portefolje.service, the
+    Containerfile): three started at once on an empty database all succeed, and the schema is
+    the newest once, not three half-made copies or a crash on a table that already exists."""
+    import portfolio.models  # noqa: F401 - every table, for the comparison below
+    from tests.live_server import BIN, server_env
+
+    env = server_env(empty_database_url)
+    starts = [
+        subprocess.Popen(  # noqa: S603
+            [os.path.join(BIN, "portfolio"), "init-db"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    outputs = [process.communicate(timeout=180)[0] for process in starts]
+    assert [process.returncode for process in starts] == [0, 0, 0], "\n".join(outputs)
+    assert all("Databasen er klar" in output for output in outputs), outputs
+    engine = make_engine(empty_database_url)
+    try:
+        with engine.connect() as conn:
+            versions = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars()
+            assert versions.all() == [head_revision()]
+            differences = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+        assert differences == []
+    finally:
+        engine.dispose()

@@ -91,49 +91,108 @@
     return copy;
   }
 
+  // Columns over a category axis (a waterfall's steps, bars per department) stand side by side,
+  // and on a narrow screen their labels would only fit turned on their side: there they lie
+  // down, a category a row, its label level beside it.
+  function standing(trace, layout) {
+    return (trace.type === "waterfall" || trace.type === "bar") && trace.orientation !== "h" &&
+      (layout.xaxis || {}).type === "category";
+  }
+
+  function laidDown(trace) {
+    // The amounts at the bars' ends go into the right margin that fitted() makes for them.
+    var copy = Object.assign({}, trace, { orientation: "h", cliponaxis: false });
+    copy.y = (trace.x || []).map(function (label) { return wrapped(label); });
+    copy.x = trace.y;
+    return copy;
+  }
+
+  // `count` of a category axis's labels spread over it: the first, the last, and between.
+  function someOf(values, count) {
+    if (values.length <= count) { return values.slice(); }
+    var picked = [];
+    for (var i = 0; i < count; i += 1) {
+      var value = values[Math.round(i * (values.length - 1) / (count - 1))];
+      if (picked.indexOf(value) < 0) { picked.push(value); }
+    }
+    return picked;
+  }
+
   function fitted(figure, width) {
     var layout = JSON.parse(JSON.stringify(figure.layout));
     if (!width || width >= NARROW) { return layout; }
+    var columns = figure.data.filter(function (t) { return standing(t, layout); });
+    if (columns.length) { // the value axis goes across, the categories down, the first on top
+      var values = layout.yaxis || {};
+      layout.yaxis = Object.assign({}, layout.xaxis || {}, { autorange: "reversed" });
+      layout.xaxis = Object.assign({}, values);
+      var rows = Math.max.apply(null, columns.map(function (t) { return (t.x || []).length; }));
+      layout.height = Math.max(layout.height || 0, 110 + rows * 48);
+      layout.margin = Object.assign({}, layout.margin || {}, { r: 96 });
+    }
     var bars = figure.data.filter(function (t) { return t.type === "bar" && t.orientation === "h"; });
     var yaxis = layout.yaxis = layout.yaxis || {};
     var xaxis = layout.xaxis = layout.xaxis || {};
     if (bars.length && yaxis.type !== "date") {
-      var values = yaxis.tickvals || yaxis.categoryarray;
-      if (!values) {
-        values = [];
+      var keys = yaxis.tickvals || yaxis.categoryarray;
+      if (!keys) {
+        keys = [];
         bars.forEach(function (trace) {
-          (trace.y || []).forEach(function (y) { if (values.indexOf(y) < 0) { values.push(y); } });
+          (trace.y || []).forEach(function (y) { if (keys.indexOf(y) < 0) { keys.push(y); } });
         });
       }
       // A timeline (a date axis, a row per project or department): one short line a row.
       var named = Boolean(yaxis.ticktext) || xaxis.type === "date";
-      var texts = (yaxis.ticktext || values).map(function (t) { return named ? shortened(t) : wrapped(t); });
+      var texts = (yaxis.ticktext || keys).map(function (t) { return named ? shortened(t) : wrapped(t); });
       yaxis.tickmode = "array";
-      yaxis.tickvals = values;
+      yaxis.tickvals = keys;
       yaxis.ticktext = texts;
-      yaxis.tickfont = atLeast(yaxis.tickfont, MIN_FONT);
-      if (!named && layout.height && values.length) {
+      if (!named && layout.height && keys.length) {
         // Room for the wrapped lines: about 18 px a line and a gap between the bars.
         var lines = Math.max.apply(null, texts.map(function (t) { return t.split("<br>").length; }));
-        var slot = (layout.height - 110) / values.length;
-        layout.height = Math.round(110 + values.length * Math.max(slot, lines * 18 + 16));
+        var slot = (layout.height - 110) / keys.length;
+        layout.height = Math.round(110 + keys.length * Math.max(slot, lines * 18 + 16));
       }
-      if (xaxis.type !== "category" && xaxis.type !== "date") { xaxis.nticks = 4; }
     }
-    if (xaxis.type === "date") { // a few dates, written level
-      xaxis.nticks = 3;
-      xaxis.tickangle = 0;
+    if (xaxis.type === "category") { // a line over months: a few of them, written level
+      var months = [];
+      figure.data.forEach(function (trace) {
+        (trace.x || []).forEach(function (x) { if (months.indexOf(x) < 0) { months.push(x); } });
+      });
+      xaxis.tickmode = "array";
+      xaxis.tickvals = someOf(months, 3);
+      xaxis.ticktext = xaxis.tickvals;
+    } else if (xaxis.type === "date") { // "nov. 2026" is wider than an amount
+      xaxis.nticks = Math.max(2, Math.floor(width / 130));
+    } else {
+      xaxis.nticks = 3; // amounts across: three ticks fit level
     }
+    xaxis.tickangle = 0;
     xaxis.tickfont = atLeast(xaxis.tickfont, MIN_FONT);
     yaxis.tickfont = atLeast(yaxis.tickfont, MIN_FONT);
     layout.font = atLeast(layout.font, MIN_FONT + 1);
-    (layout.annotations || []).forEach(function (note) {
-      // "I dag 03-12-2026" under the timeline's today line: read leftwards from the line, so it
-      // is not cut off at the right edge.
-      if (note.xref === "x" && note.yref === "paper") { note.xanchor = "right"; }
-    });
+    if (layout.title && typeof layout.title.text === "string") { // a chart's own long title wraps
+      var title = wrapped(layout.title.text, 2 * LINE);
+      var extra = title.split("<br>").length - 1;
+      layout.title = Object.assign({}, layout.title, { text: title });
+      if (extra && layout.margin) { layout.margin = Object.assign({}, layout.margin, { t: (layout.margin.t || 80) + 20 * extra }); }
+    }
     if (layout.uniformtext) { layout.uniformtext.minsize = Math.max(layout.uniformtext.minsize || 0, MIN_FONT); }
     return layout;
+  }
+
+  // A label beside a line (the timelines' "I dag 03-12-2026", centred on it): where it would run
+  // past the chart's edge, it is read from the line inwards instead.
+  function keepNotesInside(box) {
+    var edge = box.getBoundingClientRect();
+    var update = {};
+    Array.prototype.forEach.call(box.querySelectorAll("g.annotation[data-index]"), function (note) {
+      var shown = note.getBoundingClientRect();
+      var key = "annotations[" + note.getAttribute("data-index") + "].xanchor";
+      if (shown.left < edge.left - 1) { update[key] = "left"; }
+      if (shown.right > edge.right + 1) { update[key] = "right"; }
+    });
+    return Object.keys(update).length ? window.Plotly.relayout(box, update) : null;
   }
 
   // A chart speaks the language of the part of the page it is in: the Danish pack on the
@@ -157,7 +216,7 @@
   function fittedData(figure, width) {
     if (!width || width >= NARROW) { return figure.data; }
     return figure.data.map(function (trace) {
-      var copy = Object.assign({}, trace);
+      var copy = standing(trace, figure.layout) ? laidDown(trace) : Object.assign({}, trace);
       if (typeof copy.name === "string") { copy.name = wrapped(copy.name, 2 * LINE); }
       return copy;
     });
@@ -174,6 +233,7 @@
     figures.push({ box: box, figure: figure, narrow: isNarrow(box) });
     var clickable = box.getAttribute("data-click") !== "none";
     window.Plotly.newPlot(box, fittedData(figure, box.clientWidth), fitted(figure, box.clientWidth), configFor(box)).then(function () {
+      keepNotesInside(box);
       if (clickable) {
         box.on("plotly_click", function (event) { onClick(box, event); });
         box.on("plotly_hover", function () { box.classList.add("pointing"); });
@@ -193,7 +253,8 @@
         drawnFigure.narrow = narrow;
         var figure = drawnFigure.figure;
         var width = drawnFigure.box.clientWidth;
-        window.Plotly.react(drawnFigure.box, fittedData(figure, width), fitted(figure, width), configFor(drawnFigure.box));
+        window.Plotly.react(drawnFigure.box, fittedData(figure, width), fitted(figure, width), configFor(drawnFigure.box))
+          .then(function () { keepNotesInside(drawnFigure.box); });
       });
     }, 150);
   });

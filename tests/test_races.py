@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from portfolio.db import make_engine
 from portfolio.meetings.models import Meeting, MeetingSnapshot
-from portfolio.projects.models import Person, Project, StatusUpdate
+from portfolio.projects.models import Department, Person, Project, StatusUpdate
 from portfolio.users.models import AuditEntry
 from tests.conftest import scratch_postgres_database
 from tests.live_server import (
@@ -425,3 +425,68 @@ def test_concurrent_writers_under_several_workers_lose_nothing(live: Live) -> No
             for i in range(UPDATES_EACH):
                 assert f"skriver {pid} opdatering {i}" in texts
         assert len(s.exec(select(StatusUpdate)).all()) >= before + WRITERS * UPDATES_EACH
+
+
+DEPARTMENTS_PAGE = "/udrulning/afdelinger"
+
+
+def _departments_form(browser: Browser) -> dict[str, str]:
+    from tests.test_rollout_views import _Form
+
+    parser = _Form(DEPARTMENTS_PAGE)
+    parser.feed(browser.get(DEPARTMENTS_PAGE).html)
+    return dict(parser.fields)
+
+
+def test_two_planners_saving_the_departments_page_at_once_lose_nothing(live: Live) -> None:
+    """The page saves every department at once. Two planners who opened it together and save
+    at the same instant, each one department: both changes stay. Both the same department:
+    exactly one wins, the other is told and nothing of theirs is saved."""
+    server, a, b, engine = live
+    rows = {
+        key.removesuffix("-department_id"): int(value)
+        for key, value in _departments_form(a).items()
+        if key.endswith("-department_id")
+    }
+    (first, first_id), (second, second_id) = sorted(rows.items())[:2]
+
+    def head_counts() -> tuple[int | None, int | None]:
+        with Session(engine) as s:
+            one, two = s.get(Department, first_id), s.get(Department, second_id)
+            assert one is not None and two is not None
+            return one.head_count, two.head_count
+
+    barrier = threading.Barrier(2)
+
+    def submit(browser: Browser, data: dict[str, str]) -> Reply:
+        barrier.wait(timeout=60)
+        return browser.post(DEPARTMENTS_PAGE, data)
+
+    lost = []
+    with ThreadPoolExecutor(2) as pool:
+        for n in range(ROUNDS // 2):
+            forms = [
+                {**_departments_form(a), f"{first}-head_count": str(1000 + n)},
+                {**_departments_form(b), f"{second}-head_count": str(2000 + n)},
+            ]
+            replies = list(pool.map(submit, (a, b), forms))
+            assert [r.status for r in replies] == [302, 302], [r.html[:300] for r in replies]
+            if head_counts() != (1000 + n, 2000 + n):
+                lost.append((n, head_counts()))
+    assert lost == []
+
+    def same(browser: Browser, who: str, n: int) -> dict[str, str]:
+        return {
+            **_departments_form(browser),
+            f"{first}-head_count": str(3000 + 10 * n + 5 * (who == "B")),
+        }
+
+    tally = _tally(_race(a, b, DEPARTMENTS_PAGE, same, ROUNDS // 2))
+    assert tally == {
+        "rounds": ROUNDS // 2,
+        "wins": ROUNDS // 2,
+        "conflicts": ROUNDS // 2,
+        "rounds with exactly one winner": ROUNDS // 2,
+    }
+    last = 3000 + 10 * (ROUNDS // 2 - 1)
+    assert head_counts()[0] in (last, last + 5)

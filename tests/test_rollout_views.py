@@ -423,6 +423,66 @@ def test_an_editor_saves_department_settings_with_a_decimal_comma(
     assert 'value="1,5"' in page and "Mette Sørensen" in page
 
 
+def _department(session: Session, department_id: int | None) -> Department:
+    session.commit()
+    session.expire_all()
+    found = session.get(Department, department_id)
+    assert found is not None
+    return found
+
+
+def test_two_planners_on_the_departments_page_lose_neither_ones_change(
+    app: Flask, session: Session, make_user, world: RolloutWorld
+) -> None:
+    """The page saves every department at once: B, who opened it before A saved, must not
+    write Miljø's old settings back over A's change when B saves Børn & Familie."""
+    a, b = browser(app, make_user, Role.editor), browser(app, make_user, Role.admin)
+    miljo, born = world.departments["Miljø & Teknik"], world.departments["Børn & Familie"]
+    seen_by_a, seen_by_b = form_on(a, "/udrulning/afdelinger"), form_on(b, "/udrulning/afdelinger")
+    m, f = _department_index(seen_by_a, miljo.id or 0), _department_index(seen_by_b, born.id or 0)
+    reply = post(a, "/udrulning/afdelinger", changed(seen_by_a, **{f"{m}-head_count": "275"}))
+    assert reply.status_code == 302
+    reply = post(b, "/udrulning/afdelinger", changed(seen_by_b, **{f"{f}-head_count": "40"}))
+    assert reply.status_code == 302
+    assert _department(session, miljo.id).head_count == 275
+    assert _department(session, born.id).head_count == 40
+
+
+def test_a_department_changed_since_the_page_opened_refuses_the_save_and_shows_it_now(
+    app: Flask, session: Session, make_user, world: RolloutWorld
+) -> None:
+    a, b = browser(app, make_user, Role.editor), browser(app, make_user, Role.admin)
+    miljo, born = world.departments["Miljø & Teknik"], world.departments["Børn & Familie"]
+    seen_by_a, seen_by_b = form_on(a, "/udrulning/afdelinger"), form_on(b, "/udrulning/afdelinger")
+    m, f = _department_index(seen_by_a, miljo.id or 0), _department_index(seen_by_b, born.id or 0)
+    assert (
+        post(
+            a, "/udrulning/afdelinger", changed(seen_by_a, **{f"{m}-head_count": "275"})
+        ).status_code
+        == 302
+    )
+    before = snapshot(session)
+    mine = changed(seen_by_b, **{f"{m}-head_count": "300", f"{f}-implementation_factor": "1,2"})
+    reply = post(b, "/udrulning/afdelinger", mine)
+    assert reply.status_code == 409
+    page = reply.get_data(as_text=True)
+    assert "Intet er gemt" in page and "Miljø &amp; Teknik er ændret af en anden" in page
+    assert snapshot(session) == before  # neither Miljø's 300 nor Børn's factor
+    fields = dict(_parsed(page))
+    assert fields[f"{m}-head_count"] == "275"  # Miljø as it is now
+    assert fields[f"{f}-implementation_factor"] == "1,2"  # B's other change kept in the form
+    # Sent again as the page now stands: B's change to Børn is saved, A's 275 stays.
+    assert post(b, "/udrulning/afdelinger", _parsed(page)).status_code == 302
+    assert _department(session, miljo.id).head_count == 275
+    assert _department(session, born.id).implementation_factor == 1.2
+
+
+def _parsed(page: str, action: str = "/udrulning/afdelinger") -> list[tuple[str, str]]:
+    parser = _Form(action)
+    parser.feed(page)
+    return parser.fields
+
+
 def test_department_settings_refuse_bad_values_and_readers(
     app: Flask, session: Session, make_user, world: RolloutWorld
 ) -> None:

@@ -5,6 +5,8 @@ flush: the request's or the command's unit of work commits."""
 from __future__ import annotations
 
 import calendar
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -54,13 +56,78 @@ class DepartmentSettings:
     blackouts: tuple[BlackoutPeriod, ...] = ()
 
 
+def seen_mark(settings: DepartmentSettings) -> str:
+    """A short mark of a department's settings as a form showed them. The departments page
+    saves every department at once, so a save writes only the rows its user changed, and
+    refuses a row that someone else changed since the page was opened (no lost update)."""
+    canonical = json.dumps(
+        [
+            (settings.chief or "").strip(),
+            settings.head_count,
+            round(float(settings.implementation_factor), 4),
+            sorted(
+                (p.label.strip(), p.start_day, p.start_month, p.end_day, p.end_month)
+                for p in settings.blackouts
+            ),
+        ],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()[:20]
+
+
+def current_settings(
+    session: Session, department: Department, *, lock: bool = False
+) -> DepartmentSettings:
+    """The department's settings as they are now. lock=True first locks its row until the
+    request's transaction ends (SELECT … FOR UPDATE on PostgreSQL; SQLite's writers take turns
+    anyway), so two saves of one department cannot both read the old settings."""
+    if lock:
+        locked = session.get(
+            Department, department.id, with_for_update=True, populate_existing=True
+        )
+        assert locked is not None  # noqa: S101 - the row the caller holds
+        department = locked
+    chief = session.get(Person, department.chief_id) if department.chief_id else None
+    periods = session.exec(
+        select(Blackout)
+        .where(Blackout.department_id == department.id)
+        .order_by(col(Blackout.start_month), col(Blackout.id))
+    )
+    return DepartmentSettings(
+        chief=chief.name if chief else None,
+        head_count=department.head_count,
+        implementation_factor=department.implementation_factor,
+        blackouts=tuple(period_of(b) for b in periods),
+    )
+
+
+def edited_rows(
+    session: Session, rows: Sequence[tuple[Department, DepartmentSettings, str | None]]
+) -> tuple[
+    list[tuple[Department, DepartmentSettings]], list[tuple[Department, DepartmentSettings]]
+]:
+    """Of a page's rows (department, settings sent, seen_mark of what the page showed): those
+    the user changed, to save, and those someone else changed since, with their settings now
+    (nothing may then be saved). An unchanged row is neither: its old values are not written."""
+    edited, overtaken = [], []
+    for department, wanted, seen in rows:
+        if seen_mark(wanted) == seen:
+            continue
+        now = current_settings(session, department, lock=True)
+        if seen_mark(now) not in (seen, seen_mark(wanted)):
+            overtaken.append((department, now))
+        else:
+            edited.append((department, wanted))
+    return edited, overtaken
+
+
 def check_day_month(day: int, month: int) -> None:
     """A day that exists in some year (29-02 does; 31-04 does not)."""
     if not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(2024, month)[1]:
         raise RolloutError(f"{day:02d}-{month:02d} er ikke en dato (skriv dd-mm, fx 01-07).")
 
 
-def _period(blackout: Blackout) -> BlackoutPeriod:
+def period_of(blackout: Blackout) -> BlackoutPeriod:
     return BlackoutPeriod(
         blackout.label,
         blackout.start_day,
@@ -217,11 +284,11 @@ def update_department(
             .order_by(col(Blackout.id))
         )
     )
-    old_periods = [_period(b) for b in existing]
+    old_periods = [period_of(b) for b in existing]
     new_periods = list(dict.fromkeys(settings.blackouts))  # the same period twice is once
     if sorted(old_periods, key=str) != sorted(new_periods, key=str):
         for blackout in existing:
-            if _period(blackout) not in new_periods:
+            if period_of(blackout) not in new_periods:
                 session.delete(blackout)
         for period in new_periods:
             if period not in old_periods:

@@ -115,6 +115,7 @@ class BlackoutRow(Form):
 
 class DepartmentRow(Form):
     department_id = HiddenField()
+    seen = HiddenField()  # the settings the page showed (departments.seen_mark)
     chief = StringField(_l("Chef"), validators=[Optional()])
     head_count = IntegerField(
         _l("Medarbejdere"),

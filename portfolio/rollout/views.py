@@ -314,18 +314,27 @@ def _departments_form(session: Session) -> DepartmentsForm:
     people = dict(session.exec(select(Person.id, Person.name)).all())
     rows = []
     for d in svc.departments(session):
+        own = blackouts.get(d.id or 0, [])
         periods = [
             {
                 "label": b.label,
                 "start": (b.start_day, b.start_month),
                 "end": (b.end_day, b.end_month),
             }
-            for b in blackouts.get(d.id or 0, [])
+            for b in own
         ]
+        chief = people.get(d.chief_id, "") if d.chief_id else ""
+        shown = dept_svc.DepartmentSettings(
+            chief=chief or None,
+            head_count=d.head_count,
+            implementation_factor=d.implementation_factor,
+            blackouts=tuple(dept_svc.period_of(b) for b in own),
+        )
         rows.append(
             {
                 "department_id": str(d.id),
-                "chief": people.get(d.chief_id, "") if d.chief_id else "",
+                "seen": dept_svc.seen_mark(shown),
+                "chief": chief,
                 "head_count": d.head_count,
                 "implementation_factor": d.implementation_factor,
                 "blackouts": [*periods, {}],  # an empty row to add one
@@ -349,6 +358,28 @@ def _render_departments(session: Session, form: DepartmentsForm, message: str | 
     )
 
 
+def _show_settings(row: Any, settings: dept_svc.DepartmentSettings) -> None:
+    """A department's row of the form set to its settings as they are now."""
+    row.seen.data = dept_svc.seen_mark(settings)
+    row.chief.data = settings.chief or ""
+    row.head_count.data = settings.head_count
+    row.implementation_factor.data = settings.implementation_factor
+    for field in (row.seen, row.chief, row.head_count, row.implementation_factor):
+        field.raw_data = None  # a field shows what was typed into it, unless told otherwise
+    while row.blackouts.entries:
+        row.blackouts.pop_entry()
+    for period in (*settings.blackouts, None):  # and an empty row to add one
+        row.blackouts.append_entry(
+            {
+                "label": period.label,
+                "start": (period.start_day, period.start_month),
+                "end": (period.end_day, period.end_month),
+            }
+            if period
+            else {}
+        )
+
+
 @bp.get("/afdelinger")
 def departments() -> str:
     session = get_session()
@@ -361,7 +392,7 @@ def save_departments() -> str | Response | tuple[str, int]:
     form = DepartmentsForm()
     if not form.validate_on_submit():
         return _render_departments(session, form), 400
-    settings: list[tuple[Department, dept_svc.DepartmentSettings]] = []
+    settings: list[tuple[Department, dept_svc.DepartmentSettings, Any]] = []
     for row in form.departments:
         sub = row.form
         raw_id = sub.department_id.data or ""
@@ -389,15 +420,34 @@ def save_departments() -> str | Response | tuple[str, int]:
                     implementation_factor=1.0 if factor is None else factor,
                     blackouts=periods,
                 ),
+                sub,
             )
         )
 
     def refused(exc: Exception) -> tuple[str, int]:
-        return _render_departments(session, form, message=str(exc)), 400
+        stale = isinstance(exc, svc.StaleRolloutError)
+        return _render_departments(session, form, message=str(exc)), 409 if stale else 400
 
     changed = 0
     with refused_with(svc.RolloutError, refused):
-        for department, wanted in settings:
+        # Only the rows this user changed are saved; a row someone else changed since the page
+        # was opened refuses the save, and the page then shows that row as it is now.
+        edited, overtaken = dept_svc.edited_rows(
+            session, [(department, wanted, sub.seen.data) for department, wanted, sub in settings]
+        )
+        if overtaken:
+            rows = {department.id: sub for department, _wanted, sub in settings}
+            for department, now in overtaken:
+                _show_settings(rows[department.id], now)
+            raise svc.StaleRolloutError(
+                _(
+                    "Intet er gemt: %(names)s er ændret af en anden, siden du åbnede siden. "
+                    "Dens felter viser nu de nye indstillinger; dine ændringer i de øvrige "
+                    "afdelinger står stadig i felterne. Ret det, du vil, og gem igen.",
+                    names=", ".join(d.name for d, _now in overtaken),
+                )
+            )
+        for department, wanted in edited:
             changed += len(
                 dept_svc.update_department(
                     session=session,

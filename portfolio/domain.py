@@ -167,6 +167,10 @@ ACTION_LABELS = {
     "sso_refused": _l("Login med kommunens login afvist"),
     "api_token_create": _l("API-nøgle oprettet"),
     "api_token_revoke": _l("API-nøgle tilbagekaldt"),
+    "pool_create": _l("Pulje oprettet"),
+    "spending_update": _l("Budget eller forbrug ændret"),
+    "benefit_create": _l("Gevinst oprettet"),
+    "benefit_update": _l("Gevinst ændret"),
 }
 
 FIELD_LABELS = {
@@ -207,6 +211,25 @@ FIELD_LABELS = {
     "department.blackouts": _l("Ferieperioder"),
     "rollout.base_weeks": _l("Grundtid (uger)"),
     "rollout.checklist": _l("Parathedstjekliste"),
+    # Pools, spending and benefits, as the audit trail names them.
+    "pool": _l("Pulje"),
+    "spending.budget": _l("Budget for året"),
+    "spending.actual": _l("Forbrug i året"),
+    "benefit": _l("Gevinst"),
+    "benefit.title": _l("Gevinstens titel"),
+    "benefit.type": _l("Gevinsttype"),
+    "benefit.description": _l("Gevinstens beskrivelse"),
+    "benefit.indicator": _l("Indikator"),
+    "benefit.unit": _l("Enhed"),
+    "benefit.baseline_value": _l("Nulpunkt"),
+    "benefit.baseline_date": _l("Nulpunktets dato"),
+    "benefit.target_pessimistic": _l("Mål, pessimistisk"),
+    "benefit.target_likely": _l("Mål, sandsynligt"),
+    "benefit.target_optimistic": _l("Mål, optimistisk"),
+    "benefit.full_effect_on": _l("Fuld effekt fra"),
+    "benefit.hourly_value_dkk": _l("Timeværdi (kr.)"),
+    "benefit.owner": _l("Gevinstejer"),
+    "benefit.department": _l("Gevinstens afdeling"),
 }
 
 

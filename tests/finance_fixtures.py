@@ -9,7 +9,7 @@ from datetime import date
 
 from sqlmodel import Session
 
-from portfolio.domain import Assessment, BenefitType, MovementKind
+from portfolio.domain import Assessment, BenefitType, ChangeSource, MovementKind
 from portfolio.finance.models import Benefit, Pool
 from portfolio.finance.services import add_movement, create_pool, record_measurement, save_benefit
 from portfolio.projects.models import Project
@@ -35,6 +35,8 @@ def make_finance_world(
     }
     pool = create_pool(
         session=session,
+        actor="test",
+        source=ChangeSource.cli,
         name="Digitaliseringsrådets pulje",
         owner_body="Digitaliseringsrådet",
         established_on=date(2017, 9, 1),
@@ -67,6 +69,8 @@ def make_finance_world(
             )
     hours = save_benefit(
         session=session,
+        actor="test",
+        source=ChangeSource.cli,
         project=projects["Bilagsapp"],
         values={
             "title": "Færre timer på bilagshåndtering",
@@ -89,6 +93,8 @@ def make_finance_world(
     )
     money = save_benefit(
         session=session,
+        actor="test",
+        source=ChangeSource.cli,
         project=projects["Fælles om Målet"],
         values={
             "title": "Lavere licensudgifter",
@@ -107,6 +113,8 @@ def make_finance_world(
     )
     quality = save_benefit(
         session=session,
+        actor="test",
+        source=ChangeSource.cli,
         project=projects["Kvalitetskontrol af journalisering"],
         values={
             "title": "Korrekt journalisering i alle afdelinger",

@@ -171,6 +171,8 @@ def test_rollout_cells_and_benefits_with_measurements(
         start_rollout(session=session, project=project, actor="t", source=ChangeSource.web)
         benefit = save_benefit(
             session=session,
+            actor="test",
+            source=ChangeSource.cli,
             project=project,
             values={
                 "title": "Færre opkald",

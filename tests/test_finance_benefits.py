@@ -18,11 +18,11 @@ from sqlmodel import Session, select
 
 from portfolio.charts import to_json
 from portfolio.db import utcnow
-from portfolio.domain import Assessment, BenefitType, Role
+from portfolio.domain import Assessment, BenefitType, ChangeSource, Role
 from portfolio.finance import benefit_charts as charts
 from portfolio.finance.models import Benefit, BenefitMeasurement
 from portfolio.finance.services import save_benefit
-from portfolio.formats import danish_day
+from portfolio.formats import danish_day, danish_number
 from portfolio.projects.models import Project
 from portfolio.users.models import User
 from tests.conftest import count_rows, csrf_token, login, snapshot, version_on
@@ -238,6 +238,8 @@ def test_a_stale_benefit_form_is_a_conflict_and_writes_nothing(
     assert fresh is not None
     save_benefit(
         session=session,
+        actor="test",
+        source=ChangeSource.cli,
         project=world.projects["Fælles om Målet"],
         values={"target_likely": 180_000.0},
         owner="Peter Damgaard",
@@ -427,3 +429,54 @@ def test_realisation_and_assessment_words() -> None:
     assert charts.assessment_text(Assessment.partly) == "◑ Delvist realiseret"
     assert charts.value_text(2.25, "FTE") == "2,3 FTE"
     assert charts.value_text(-1250.0, None) == "-1.250"
+
+
+def test_changes_to_a_benefit_and_to_spending_are_in_the_projects_audit_trail(
+    client: FlaskClient, session: Session, make_project: Callable[..., Project]
+) -> None:
+    """Who changed a benefit's target or a year's spending, when, and from what to what: the
+    audit log names each change in words, under the project."""
+    world = _world(session, make_project)
+    money = world.benefits[MONEY]
+    project = world.projects["Fælles om Målet"]
+    target_before = danish_number(money.target_likely or 0)
+    edit = f"{_page(money)}/rediger"
+    response = client.post(
+        edit,
+        data={
+            "csrf_token": csrf_token(client, edit),
+            "version": version_on(client, edit),
+            "title": MONEY,
+            "unit": "kr./år",
+            "baseline_value": "0",
+            "baseline_date": danish_day(money.baseline_date) if money.baseline_date else "",
+            "target_likely": "312.500,5",
+            "full_effect_on": danish_day(money.full_effect_on) if money.full_effect_on else "",
+            "owner": "Lise Holm",
+            "department": "Økonomi & Stab",
+        },
+    )
+    assert response.status_code == 302
+    token = csrf_token(client, f"/projekter/{project.id}")
+    response = client.post(
+        f"/oekonomi/projekter/{project.id}/forbrug",
+        data={
+            "prefix": "year-new",
+            "year-new-csrf_token": token,
+            "year-new-year": "2026",
+            "year-new-budget": "1.250.000",
+        },
+    )
+    assert response.status_code == 302
+    log = _text(client.get(f"/log/?project={project.id}").get_data(as_text=True))
+    assert (
+        "Ida IT-afdeling <ida.it@kommune.example> Gevinst ændret Fælles om Målet "
+        f"Mål, sandsynligt {MONEY}: {target_before} {MONEY}: 312.500,5 Webredigering"
+    ) in log, log[:3000]
+    assert f"Gevinstejer {MONEY}: Peter Damgaard {MONEY}: Lise Holm Webredigering" in log
+    assert (
+        "Budget eller forbrug ændret Fælles om Målet Budget for året – 2026: 1.250.000 kr."
+    ) in log
+    # Fields the form sent unchanged are not in the log.
+    for unchanged in ("Gevinstens titel", "Nulpunktets dato", "Fuld effekt fra", "Enhed"):
+        assert unchanged not in log

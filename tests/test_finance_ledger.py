@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from portfolio.db import make_engine, writing
-from portfolio.domain import MovementKind
+from portfolio.domain import ChangeSource, MovementKind
 from portfolio.finance import rules
 from portfolio.finance import services as svc
 from portfolio.finance.models import HistoryIsAppendOnly, Pool, PoolMovement
@@ -28,6 +28,8 @@ _names = itertools.count(1)
 def _fresh_pool(session: Session, share: int = 25) -> Pool:
     pool = svc.create_pool(
         session=session,
+        actor="test",
+        source=ChangeSource.cli,
         name=f"Testpulje {next(_names)}",
         owner_body="Digitaliseringsrådet",
         established_on=date(2017, 9, 1),

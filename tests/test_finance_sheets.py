@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlmodel import Session
 
-from portfolio.domain import Assessment, MovementKind
+from portfolio.domain import Assessment, ChangeSource, MovementKind
 from portfolio.exporters.sheet import MONEY_FORMAT
 from portfolio.finance import services
 from portfolio.finance.sheets import benefits_workbook, ledger_workbook
@@ -102,6 +102,8 @@ def test_the_ledger_has_dates_amounts_in_kroner_and_the_services_summary(
 def test_one_pool_alone_and_a_sheet_per_pool(session: Session, world: FinanceWorld) -> None:
     other = services.create_pool(
         session=session,
+        actor="test",
+        source=ChangeSource.cli,
         name="Puljen: [2027/28]?",  # characters a sheet name may not hold
         owner_body="Direktørforum",
         established_on=date(2027, 1, 1),

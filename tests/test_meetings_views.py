@@ -17,7 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlmodel import Session, select
 
-from portfolio.domain import MovementKind, Role
+from portfolio.domain import ChangeSource, MovementKind, Role
 from portfolio.finance.services import add_movement, create_pool
 from portfolio.meetings import services as svc
 from portfolio.meetings.models import Meeting, MeetingSnapshot
@@ -223,6 +223,8 @@ def test_a_draft_named_as_a_grants_decision_cannot_be_deleted(
     meeting = _create(session)
     pool = create_pool(
         session=session,
+        actor="test",
+        source=ChangeSource.cli,
         name="Puljen",
         owner_body="Digitaliseringsrådet",
         established_on=date(2026, 1, 1),

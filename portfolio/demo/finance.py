@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from portfolio.db import utcnow
 from portfolio.demo.data import DEPARTMENTS
-from portfolio.domain import Assessment, BenefitType, MovementKind
+from portfolio.domain import Assessment, BenefitType, ChangeSource, MovementKind
 from portfolio.finance.services import (
     add_movement,
     create_pool,
@@ -208,6 +208,8 @@ def load_demo_finance(*, session: Session, actor: str, now: datetime) -> None:
             }
             benefit = save_benefit(
                 session=session,
+                actor=actor,
+                source=ChangeSource.demo,
                 project=projects["Bilagsapp"],
                 values=values,
                 owner=chief(department),
@@ -226,6 +228,8 @@ def load_demo_finance(*, session: Session, actor: str, now: datetime) -> None:
             continue
         benefit = save_benefit(
             session=session,
+            actor=actor,
+            source=ChangeSource.demo,
             project=projects[name],
             values={**fields, "baseline_date": day(start), "full_effect_on": day(full)},
             owner=chief(department),
@@ -242,6 +246,8 @@ def load_demo_finance(*, session: Session, actor: str, now: datetime) -> None:
     if KVALITET in projects:
         quality = save_benefit(
             session=session,
+            actor=actor,
+            source=ChangeSource.demo,
             project=projects[KVALITET],
             values={**QUALITY, "full_effect_on": day(120)},
             owner=chief("Økonomi & Stab"),
@@ -263,6 +269,8 @@ def _load_pool(session: Session, projects: dict[str, Project], actor: str) -> No
     established = date(2017, 3, 1)
     pool = create_pool(
         session=session,
+        actor=actor,
+        source=ChangeSource.demo,
         name=POOL,
         owner_body="Digitaliseringsrådet",
         established_on=established,

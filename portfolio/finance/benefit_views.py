@@ -16,7 +16,7 @@ from portfolio import static_assets
 from portfolio.auth import current_actor, forbidden
 from portfolio.charts import PageChart, safe_figure_json
 from portfolio.db import get_or_404, get_session, refused_with, utcnow
-from portfolio.domain import BenefitType
+from portfolio.domain import BenefitType, ChangeSource
 from portfolio.finance import benefit_charts as charts
 from portfolio.finance import services as svc
 from portfolio.finance.benefit_forms import (
@@ -289,6 +289,8 @@ def _save(
         values["type"] = kind
     return svc.save_benefit(
         session=session,
+        actor=current_actor(),
+        source=ChangeSource.web,
         project=project,
         values=values,
         owner=(form.owner.data or "").strip() or None,

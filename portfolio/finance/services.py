@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.orm.attributes import flag_modified
@@ -13,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
 from portfolio.db import utcnow
-from portfolio.domain import Assessment, BenefitType, MovementKind
+from portfolio.domain import Assessment, BenefitType, ChangeSource, MovementKind, label
 from portfolio.finance import rules
 from portfolio.finance.models import (
     Benefit,
@@ -23,9 +24,10 @@ from portfolio.finance.models import (
     PoolMovement,
     ProjectSpending,
 )
-from portfolio.formats import money
+from portfolio.formats import danish_day, danish_number, money
 from portfolio.projects.models import Department, Person, Project
 from portfolio.projects.services import References
+from portfolio.users.audit import audit_entry
 
 BENEFIT_FIELDS: tuple[str, ...] = tuple(BenefitBase.model_fields)
 
@@ -58,6 +60,8 @@ def create_pool(
     return_share_pct: int = 25,
     repay_investment: bool = True,
     description: str | None = None,
+    actor: str,
+    source: ChangeSource,
 ) -> Pool:
     name = name.strip()
     if not name:
@@ -76,6 +80,9 @@ def create_pool(
     )
     session.add(pool)
     session.flush()
+    session.add(
+        audit_entry(actor=actor, action="pool_create", source=source, field="pool", new=name)
+    )
     return pool
 
 
@@ -253,6 +260,8 @@ def set_spending(
     year: int,
     budget_dkk: int | None,
     actual_dkk: int | None,
+    actor: str,
+    source: ChangeSource,
     expected_version: int | None = None,
 ) -> ProjectSpending:
     if not 2000 <= year <= 2100:
@@ -269,6 +278,23 @@ def set_spending(
         row = ProjectSpending(project_id=project_id, year=year)
     elif expected_version is not None and expected_version != row.version:
         raise StaleFinanceError("Året er ændret af en anden, siden du åbnede siden.")
+    for field, old, new in (
+        ("spending.budget", row.budget_dkk, budget_dkk),
+        ("spending.actual", row.actual_dkk, actual_dkk),
+    ):
+        if old != new:
+            shown = [f"{year}: {money(v)}" if v is not None else None for v in (old, new)]
+            session.add(
+                audit_entry(
+                    actor=actor,
+                    action="spending_update",
+                    source=source,
+                    project_id=project_id,
+                    field=field,
+                    old=shown[0],
+                    new=shown[1],
+                )
+            )
     row.budget_dkk, row.actual_dkk = budget_dkk, actual_dkk
     session.add(row)
     try:
@@ -309,16 +335,21 @@ def save_benefit(
     values: Mapping[str, Any],
     owner: str | None,
     department: str | None,
+    actor: str,
+    source: ChangeSource,
     benefit: Benefit | None = None,
     expected_version: int | None = None,
 ) -> Benefit:
-    """Create a benefit, or change one (checked against the version the form was made from)."""
+    """Create a benefit, or change one (checked against the version the form was made from);
+    each changed field in the project's audit trail, old → new."""
     unknown = set(values) - set(BENEFIT_FIELDS)
     if unknown:
         raise FinanceError(f"Ukendte felter: {', '.join(sorted(unknown))}")
     current = {n: getattr(benefit, n) for n in BENEFIT_FIELDS} if benefit else {}
     merged = {**current, **values}
     _check_benefit(merged)
+    created = benefit is None
+    before = _benefit_facts(session, benefit) if benefit else {}
     if benefit is None:
         assert project.id is not None  # noqa: S101
         benefit = Benefit(project_id=project.id, **merged)
@@ -338,7 +369,55 @@ def save_benefit(
         session.flush()
     except StaleDataError as exc:
         raise StaleFinanceError("Gevinsten blev ændret af en anden samtidig.") from exc
+    after = _benefit_facts(session, benefit)
+    action = "benefit_create" if created else "benefit_update"
+    changes: list[tuple[str, str | None, str | None]] = []
+    if created:
+        changes.append(("benefit", None, benefit.title))
+    for name, old in ({} if created else before).items():
+        if old != after[name]:
+            changes.append(
+                (f"benefit.{name}", _fact(benefit.title, old), _fact(benefit.title, after[name]))
+            )
+    for field, old_text, new_text in changes:
+        session.add(
+            audit_entry(
+                actor=actor,
+                action=action,
+                source=source,
+                project_id=benefit.project_id,
+                field=field,
+                old=old_text,
+                new=new_text,
+            )
+        )
     return benefit
+
+
+def _fact(title: str, value: Any) -> str | None:
+    """A benefit's value in the audit trail, with the benefit it names: "Sparede timer: 120"."""
+    if value is None:
+        return None
+    if isinstance(value, StrEnum):
+        shown = label(value)
+    elif isinstance(value, date):
+        shown = danish_day(value)
+    elif isinstance(value, float):
+        shown = danish_number(value, 2).rstrip("0").rstrip(",")  # 12,5 and 120, not 120,00
+    else:
+        shown = str(value)
+    return f"{title}: {shown}"
+
+
+def _benefit_facts(session: Session, benefit: Benefit) -> dict[str, Any]:
+    """A benefit's fields as the audit trail writes them: its own, its owner and department by
+    name."""
+    facts: dict[str, Any] = {n: getattr(benefit, n) for n in BENEFIT_FIELDS}
+    owner = session.get(Person, benefit.owner_id) if benefit.owner_id else None
+    place = session.get(Department, benefit.department_id) if benefit.department_id else None
+    facts["owner"] = owner.name if owner else None
+    facts["department"] = place.name if place else None
+    return facts
 
 
 def measurements(session: Session, benefit_id: int) -> list[BenefitMeasurement]:

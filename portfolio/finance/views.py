@@ -19,7 +19,7 @@ from portfolio import static_assets
 from portfolio.auth import current_actor
 from portfolio.charts import PageChart
 from portfolio.db import get_or_404, get_session, refused_with, utcnow
-from portfolio.domain import MovementKind, label
+from portfolio.domain import ChangeSource, MovementKind, label
 from portfolio.finance import charts
 from portfolio.finance import services as svc
 from portfolio.finance.forms import (
@@ -106,6 +106,8 @@ def create_pool() -> str | Response | tuple[str, int]:
     with refused_with(svc.FinanceError, refused):
         pool = svc.create_pool(
             session=session,
+            actor=current_actor(),
+            source=ChangeSource.web,
             name=form.name.data or "",
             owner_body=form.owner_body.data or "",
             established_on=form.established_on.data,
@@ -513,6 +515,8 @@ def set_spending(project_id: int) -> Response:
             )
         svc.set_spending(
             session=session,
+            actor=current_actor(),
+            source=ChangeSource.web,
             project_id=project_id,
             year=year,
             budget_dkk=form.budget.data,

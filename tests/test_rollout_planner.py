@@ -23,6 +23,7 @@ from portfolio.rollout.planner import (
     lower_bound,
     propose_plan,
     reason_text,
+    week_text,
 )
 
 APPS = ["Bilagsapp", "Kørselsapp", "Fraværsapp", "Sagsapp"]
@@ -178,9 +179,9 @@ def test_a_department_waits_for_capacity_to_the_right_week() -> None:
     free_week = min(first.planned_go_live, second.planned_go_live) + timedelta(days=3)
     assert third.planned_start == free_week
     assert [reason_text(r) for r in third.reasons] == [
-        f"venter på kapacitet til uge {free_week.isocalendar().week}"
+        f"venter på kapacitet til uge {free_week.isocalendar().week}, {free_week.year}"
     ]
-    assert reason_text(third.reasons[0]) == "venter på kapacitet til uge 14"
+    assert reason_text(third.reasons[0]) == "venter på kapacitet til uge 14, 2026"
     assert plan.finish == third.planned_go_live == date(2026, 4, 24)
 
 
@@ -235,9 +236,9 @@ def test_fravaersappen_follows_bilagsappen_in_the_same_department() -> None:
     bilag = cells["Bilagsapp", "Børn & Familie"]
     fravaer = cells["Fraværsapp", "Børn & Familie"]
     assert fravaer.planned_start == bilag.planned_go_live + timedelta(days=3)
-    week = fravaer.planned_start.isocalendar().week
+    week = fravaer.planned_start.isocalendar()
     assert [reason_text(r) for r in fravaer.reasons] == [
-        f"venter på Bilagsapp i samme afdeling til uge {week}"
+        f"venter på Bilagsapp i samme afdeling til uge {week.week}, {week.year}"
     ]
     # Borgerservice has no Bilagsapp, so its Fraværsapp starts right away.
     alone = cells["Fraværsapp", "Borgerservice"]
@@ -284,7 +285,7 @@ def test_locked_cells_over_capacity_are_kept_and_named_as_a_problem() -> None:
         date(2026, 4, 9),
     )
     assert [reason_text(r) for r in locked_a.reasons] == ["låst i hånden"]
-    assert plan.problems == ("Låste celler alene overskrider kapaciteten på 1 i uge 14–15",)
+    assert plan.problems == ("Låste celler alene overskrider kapaciteten på 1 i uge 14–15, 2026",)
     assert proposed.planned_start == date(2026, 4, 13)  # after the locked weeks
 
 
@@ -301,8 +302,8 @@ def test_a_late_cell_before_a_locked_one_is_a_problem() -> None:
     plan = propose_plan(request)
     assert plan.cells[0].planned_start == date(2026, 4, 6)
     assert plan.problems == (
-        "Bilagsapp i Borgerservice går først i drift i uge 18, "
-        "men den låste Fraværsapp starter i uge 17",
+        "Bilagsapp i Borgerservice går først i drift i uge 18, 2026, "
+        "men den låste Fraværsapp starter i uge 17, 2026",
     )
 
 
@@ -316,13 +317,32 @@ def test_reason_texts_go_through_gettext_with_named_placeholders() -> None:
     }
     week = date(2026, 3, 30)
     assert reason_text(Reason(ReasonCode.capacity, week), english.__getitem__) == (
-        "waits for capacity until week 14"
+        "waits for capacity until week 14, 2026"
     )
     assert reason_text(Reason(ReasonCode.order, week, "Bilagsapp"), english.__getitem__) == (
-        "waits for Bilagsapp until week 14"
+        "waits for Bilagsapp until week 14, 2026"
     )
     assert reason_text(Reason(ReasonCode.blackout, week, "juli"), english.__getitem__) == (
         "moved past juli"
+    )
+
+
+def test_week_numbers_carry_their_year_across_new_year() -> None:
+    """A plan that runs over New Year says which week 1 it means."""
+    assert week_text(date(2026, 12, 28)) == "53, 2026"
+    assert week_text(date(2027, 1, 4)) == "1, 2027"
+    assert week_text(date(2027, 1, 1)) == "53, 2026"  # a Friday of 2026's last ISO week
+    request = PlanRequest(
+        start=date(2026, 12, 21),
+        capacity=1,
+        cells=(
+            CellRequest("Bilagsapp", "Borgerservice", 1, 0, date(2026, 12, 21), date(2027, 1, 8)),
+            CellRequest("Fraværsapp", "Borgerservice", 1, 0, date(2026, 12, 21), date(2027, 1, 8)),
+        ),
+    )
+    plan = propose_plan(request)
+    assert plan.problems == (
+        "Låste celler alene overskrider kapaciteten på 1 i uge 52, 2026–1, 2027",
     )
 
 

@@ -52,6 +52,7 @@ __all__ = [
     "lower_bound",
     "propose_plan",
     "reason_text",
+    "week_text",
 ]
 
 
@@ -125,7 +126,7 @@ class Plan:
 
 def reason_text(reason: Reason, gettext: Callable[[str], str] = lambda s: s) -> str:
     """The reason as a Danish sentence fragment (translated through ``gettext``)."""
-    week = reason.week.isocalendar().week if reason.week else ""
+    week = week_text(reason.week) if reason.week else ""
     match reason.code:
         case ReasonCode.start:
             return gettext("starter ved planens start")
@@ -156,8 +157,15 @@ def _monday(week: int) -> date:
     return date.fromordinal(week * 7 + 1)
 
 
-def _iso(week: int) -> int:
-    return _monday(week).isocalendar().week
+def week_text(day: date) -> str:
+    """The ISO week of a day with its year, as a Danish calendar writes it: "53, 2026". A plan
+    crosses New Year, so the week number alone would be ambiguous."""
+    iso = day.isocalendar()
+    return f"{iso.week}, {iso.year}"
+
+
+def _iso(week: int) -> str:
+    return week_text(_monday(week))
 
 
 def _blackout_weeks(blackouts: Sequence[Blackout]) -> dict[int, str]:
@@ -469,7 +477,13 @@ def _weeks_text(weeks: list[int]) -> str:
         if week is not None and week == prev + 1:
             prev = week
             continue
-        runs.append(f"{_iso(start)}" if start == prev else f"{_iso(start)}–{_iso(prev)}")
+        first, last = _monday(start).isocalendar(), _monday(prev).isocalendar()
+        if start == prev:
+            runs.append(_iso(start))
+        elif first.year == last.year:  # "14–15, 2026"
+            runs.append(f"{first.week}–{last.week}, {last.year}")
+        else:  # "52, 2026–2, 2027"
+            runs.append(f"{_iso(start)}–{_iso(prev)}")
         if week is not None:
             start = prev = week
     return ", ".join(runs)
